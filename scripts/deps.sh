@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages modelgate needs to build, test, demo and benchmark.
+# Idempotent and quiet when everything is already present. Called by every README command.
+set -euo pipefail
+
+PKGS=(
+  # build
+  cmake g++ make pkg-config
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
+  prometheus-cpp-dev libyaml-cpp-dev libgtest-dev libgmock-dev libxxhash-dev libboost-dev
+  nlohmann-json3-dev libcpp-httplib-dev
+  # tests: reference statistics, a gRPC client that is not ours, a real Prometheus
+  python3 python3-scipy python3-numpy python3-grpcio python3-grpc-tools
+  curl
+  # benchmark: nginx grpc_pass in the same run
+  nginx-light
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
