@@ -1,0 +1,99 @@
+// Entry points of the config loader: read the file, parse, walk the schema, collect errors.
+#include "config/loader.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/stable_hash.h"
+#include "config/diagnostics.h"
+#include "config/schema.h"
+#include "config/yaml_tree.h"
+
+namespace modelgate::config {
+namespace {
+
+// Far above any real config; stops `check-config /dev/zero` from reading forever.
+constexpr size_t kMaxFileBytes = 16 << 20;
+
+constexpr absl::string_view kExpectedTopLevel =
+    "expected a map with keys listen, admin, backends, routes";
+
+std::string ErrnoMessage(int err) { return std::generic_category().message(err); }
+
+// The whole file, or a reason it cannot be read (e.g. "No such file or directory").
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::UnavailableError(ErrnoMessage(errno));
+  std::string data;
+  char buf[64 * 1024];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;  // ::close may overwrite it
+      ::close(fd);
+      return absl::UnavailableError(ErrnoMessage(err));
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<size_t>(n));
+    if (data.size() > kMaxFileBytes) {
+      ::close(fd);
+      return absl::UnavailableError(absl::StrCat("larger than ", kMaxFileBytes >> 20, " MiB"));
+    }
+  }
+  ::close(fd);
+  return data;
+}
+
+}  // namespace
+
+LoadResult ParseConfig(const std::string& path, const std::string& text) {
+  LoadResult result;
+  Diagnostics diag(path);
+  YamlParse parsed = ParseYaml(text);
+  if (parsed.error) {
+    diag.Add(parsed.error->pos, "", absl::StrCat("invalid YAML: ", parsed.error->message));
+  } else if (parsed.documents.empty() || parsed.documents[0].IsNull()) {
+    diag.Add(SourcePos{1, 1}, "", absl::StrCat("the config is empty; ", kExpectedTopLevel));
+  } else {
+    if (parsed.documents.size() > 1) {
+      // LoadConfig would silently use only the first; a second document is a pasting mistake.
+      diag.Add(parsed.documents[1].pos, "",
+               "the file holds more than one YAML document; a config is exactly one");
+    }
+    BuildConfig(parsed.documents[0], diag, result.config);
+  }
+  if (!diag.empty()) {
+    result.config = Config{};  // never hand out a half-validated config
+    result.errors = std::move(diag).TakeSorted();
+    return result;
+  }
+  result.config.path = path;
+  result.config.hash = absl::StrFormat("%016x", StableHash64(text));
+  return result;
+}
+
+LoadResult LoadConfigFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    LoadResult result;
+    result.errors.push_back(absl::StrCat(path, ": cannot read: ", text.status().message()));
+    return result;
+  }
+  return ParseConfig(path, *text);
+}
+
+absl::StatusOr<Config> LoadConfigOrStatus(const std::string& path) {
+  LoadResult result = LoadConfigFile(path);
+  if (!result.ok()) return absl::InvalidArgumentError(absl::StrJoin(result.errors, "\n"));
+  return std::move(result.config);
+}
+
+}  // namespace modelgate::config

@@ -1,0 +1,144 @@
+// Top level, admin, proxy and backends sections of schema v1; routes are in route_schema.cc.
+#include "config/schema.h"
+
+#include <limits>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "config/route_schema.h"
+#include "config/value_syntax.h"
+#include "config/yaml_reader.h"
+
+namespace modelgate::config {
+namespace {
+
+constexpr int kMaxThreads = 64;
+// gRPC's message size options are ints.
+constexpr int64_t kMinMessageBytes = 1024;
+constexpr int64_t kMaxMessageBytes = std::numeric_limits<int32_t>::max();
+
+// A listener address; port 0 lets the kernel choose (tests read the port back).
+void ReadListen(const YamlNode& node, const std::string& path, Diagnostics& diag,
+                std::string& out) {
+  if (auto s = ReadString(node, path, diag)) {
+    if (diag.Check(CheckHostPort(*s, /*min_port=*/0), node.pos, path)) out = *s;
+  }
+}
+
+void ReadAdmin(const YamlNode& node, Diagnostics& diag, AdminConfig& out) {
+  if (!ExpectMap(node, "admin", diag)) return;
+  MapReader admin(node, "admin", {"listen"}, diag);
+  if (const YamlNode* n = admin.Require("listen")) {
+    ReadListen(*n, admin.PathOf("listen"), diag, out.listen);
+  }
+}
+
+void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
+  if (!ExpectMap(node, "proxy", diag)) return;
+  MapReader proxy(node, "proxy", {"threads", "max_message_bytes", "drain_seconds", "unary_methods"},
+                  diag);
+  if (const YamlNode* n = proxy.Find("threads")) {
+    if (auto v = ReadInt(*n, proxy.PathOf("threads"), diag, 1, kMaxThreads)) {
+      out.threads = static_cast<int>(*v);
+    }
+  }
+  if (const YamlNode* n = proxy.Find("max_message_bytes")) {
+    if (auto v = ReadByteSize(*n, proxy.PathOf("max_message_bytes"), diag, kMinMessageBytes,
+                              kMaxMessageBytes)) {
+      out.max_message_bytes = *v;
+    }
+  }
+  if (const YamlNode* n = proxy.Find("drain_seconds")) {
+    if (auto v = ReadNumber(*n, proxy.PathOf("drain_seconds"), diag, 0)) out.drain_seconds = *v;
+  }
+  if (const YamlNode* n = proxy.Find("unary_methods")) {
+    const std::string path = proxy.PathOf("unary_methods");
+    if (ExpectList(*n, path, diag)) {
+      for (size_t i = 0; i < n->items.size(); ++i) {
+        const YamlNode& item = n->items[i];
+        const std::string item_path = IndexPath(path, i);
+        if (auto s = ReadString(item, item_path, diag)) {
+          if (diag.Check(CheckMethodPattern(*s), item.pos, item_path)) {
+            out.unary_methods.push_back(*s);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Returns true when every backend has a readable name, i.e. when a reference that matches
+// none of them is certainly wrong.
+bool ReadBackends(const YamlNode& node, Diagnostics& diag, std::vector<Backend>& out) {
+  if (!ExpectList(node, "backends", diag)) return false;
+  if (node.items.empty()) {
+    diag.Add(node.pos, "backends", "must list at least one backend");
+    return false;
+  }
+  bool all_named = true;
+  absl::flat_hash_map<std::string, SourcePos> first_seen;
+  for (size_t i = 0; i < node.items.size(); ++i) {
+    const YamlNode& item = node.items[i];
+    const std::string path = IndexPath("backends", i);
+    if (!ExpectMap(item, path, diag)) {
+      all_named = false;
+      continue;
+    }
+    MapReader backend(item, path, {"name", "address"}, diag);
+    Backend b;
+    b.pos = item.pos;
+    bool named = false;
+    if (const YamlNode* n = backend.Require("name")) {
+      const std::string name_path = backend.PathOf("name");
+      if (auto s = ReadString(*n, name_path, diag); s && diag.Check(CheckName(*s), n->pos, name_path)) {
+        const auto [it, inserted] = first_seen.emplace(*s, n->pos);
+        if (inserted) {
+          b.name = *s;
+          named = true;
+        } else {
+          diag.Add(n->pos, name_path,
+                   absl::StrCat("duplicate backend name ", Quote(*s), " (first at line ",
+                                it->second.line, ", column ", it->second.column, ")"));
+        }
+      } else {
+        all_named = false;
+      }
+    } else {
+      all_named = false;
+    }
+    if (const YamlNode* n = backend.Require("address")) {
+      const std::string address_path = backend.PathOf("address");
+      if (auto s = ReadString(*n, address_path, diag)) {
+        if (diag.Check(CheckBackendAddress(*s), n->pos, address_path)) b.address = *s;
+      }
+    }
+    if (named) out.push_back(std::move(b));
+  }
+  return all_named;
+}
+
+}  // namespace
+
+void BuildConfig(const YamlNode& root, Diagnostics& diag, Config& out) {
+  if (!root.IsMap()) {
+    diag.Add(root.pos, "",
+             absl::StrCat("the top level must be a map with keys listen, admin, backends, "
+                          "routes (got ",
+                          DescribeKind(root), ")"));
+    return;
+  }
+  MapReader top(root, "", {"listen", "admin", "proxy", "backends", "routes"}, diag);
+  if (const YamlNode* n = top.Require("listen")) ReadListen(*n, "listen", diag, out.listen);
+  if (const YamlNode* n = top.Require("admin")) ReadAdmin(*n, diag, out.admin);
+  if (const YamlNode* n = top.Find("proxy")) ReadProxy(*n, diag, out.proxy);
+  bool backends_complete = false;
+  if (const YamlNode* n = top.Require("backends")) {
+    backends_complete = ReadBackends(*n, diag, out.backends);
+  }
+  if (const YamlNode* n = top.Require("routes")) {
+    ReadRoutes(*n, backends_complete ? &out.backends : nullptr, diag, out.routes);
+  }
+}
+
+}  // namespace modelgate::config
