@@ -1,0 +1,24 @@
+// Minimal leveled logging to stderr ("2026-11-27T15:52:17.123Z W file.cc:42] message").
+// Abseil 20220623 has no absl/log; this is all modelgate needs. Thread-safe (one write(2) per line).
+#pragma once
+
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+
+namespace modelgate {
+
+enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
+
+void SetMinLogLevel(LogLevel level);
+LogLevel MinLogLevel();
+void LogLine(LogLevel level, const char* file, int line, std::string_view message);
+
+}  // namespace modelgate
+
+#define MG_LOG(level, ...)                                                          \
+  do {                                                                              \
+    if (::modelgate::LogLevel::level >= ::modelgate::MinLogLevel())                 \
+      ::modelgate::LogLine(::modelgate::LogLevel::level, __FILE__, __LINE__,        \
+                           ::absl::StrCat(__VA_ARGS__));                            \
+  } while (0)

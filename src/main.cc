@@ -1,0 +1,199 @@
+// modelgate entry point: flags and wiring only.
+//   modelgate serve --config FILE     serve until SIGTERM/SIGINT; SIGHUP reloads the config
+//   modelgate check-config FILE...    validate; print every error as FILE:LINE:COL: key: message
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "admin/admin_server.h"
+#include "common/log.h"
+#include "config/loader.h"
+#include "proxy/server.h"
+#include "telemetry/metrics.h"
+
+namespace modelgate {
+namespace {
+
+constexpr char kUsage[] =
+    "modelgate " MODELGATE_VERSION " - a gRPC sidecar proxy for testing ML models in production\n"
+    "\n"
+    "Usage:\n"
+    "  modelgate serve --config FILE [--log_level debug|info|warning|error]\n"
+    "      Serve until SIGTERM/SIGINT (graceful drain). SIGHUP or POST /api/v1/reload re-reads\n"
+    "      the config; a bad config is rejected and the running one stays.\n"
+    "  modelgate check-config FILE...\n"
+    "      Validate config files; print every error as FILE:LINE:COL: key: message.\n"
+    "      Exit 0 when all are valid, 1 otherwise.\n"
+    "  modelgate version\n"
+    "  modelgate --help\n";
+
+int CheckConfig(const std::vector<std::string>& files) {
+  if (files.empty()) {
+    std::cerr << "check-config: no file given\n" << kUsage;
+    return 2;
+  }
+  int rc = 0;
+  for (const std::string& f : files) {
+    config::LoadResult result = config::LoadConfigFile(f);
+    if (result.ok()) {
+      std::cout << f << ": OK (" << result.config.routes.size() << " routes, "
+                << result.config.backends.size() << " backends)\n";
+    } else {
+      for (const std::string& e : result.errors) std::cout << e << "\n";
+      rc = 1;
+    }
+  }
+  return rc;
+}
+
+bool ParseLogLevel(const std::string& s, LogLevel* level) {
+  if (s == "debug") *level = LogLevel::kDebug;
+  else if (s == "info") *level = LogLevel::kInfo;
+  else if (s == "warning") *level = LogLevel::kWarning;
+  else if (s == "error") *level = LogLevel::kError;
+  else return false;
+  return true;
+}
+
+int Serve(const std::string& config_path) {
+  // Block the signals we handle before any thread starts, so only sigwait below sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  config::LoadResult loaded = config::LoadConfigFile(config_path);
+  if (!loaded.ok()) {
+    for (const std::string& e : loaded.errors) std::cerr << e << "\n";
+    std::cerr << "modelgate: not serving: the config has errors\n";
+    return 1;
+  }
+  telemetry::Metrics metrics;
+  auto proxy = proxy::ProxyServer::Start(loaded.config, &metrics);
+  if (!proxy.ok()) {
+    std::cerr << "modelgate: " << proxy.status().message() << "\n";
+    return 1;
+  }
+
+  std::mutex reload_mu;
+  auto reload = [&]() -> absl::StatusOr<std::string> {
+    std::lock_guard<std::mutex> lock(reload_mu);
+    config::LoadResult next = config::LoadConfigFile(config_path);
+    if (!next.ok()) {
+      metrics.CountReload(false);
+      for (const std::string& e : next.errors) MG_LOG(kError, "reload rejected: ", e);
+      return absl::InvalidArgumentError(absl::StrJoin(next.errors, "\n"));
+    }
+    auto ignored = (*proxy)->Apply(next.config);
+    if (!ignored.ok()) {
+      metrics.CountReload(false);
+      MG_LOG(kError, "reload rejected: ", ignored.status().message());
+      return ignored.status();
+    }
+    metrics.CountReload(true);
+    for (const std::string& i : *ignored) MG_LOG(kWarning, "reload: ignored change: ", i);
+    std::string msg = absl::StrCat("generation ", (*proxy)->generation(), ", hash ",
+                                   next.config.hash);
+    MG_LOG(kInfo, "config reloaded: ", msg);
+    return msg;
+  };
+
+  auto admin = admin::AdminServer::Start(loaded.config.admin.listen, &metrics, proxy->get(),
+                                         admin::AdminHooks{reload});
+  if (!admin.ok()) {
+    std::cerr << "modelgate: " << admin.status().message() << "\n";
+    (*proxy)->Shutdown();
+    return 1;
+  }
+
+  std::string grpc_host, admin_host;
+  int unused_port;
+  admin::SplitHostPort(loaded.config.listen, &grpc_host, &unused_port);
+  admin::SplitHostPort(loaded.config.admin.listen, &admin_host, &unused_port);
+  // Tests and scripts read the ports from this line (port 0 in the config means "pick one").
+  std::printf("modelgate listening grpc=%s:%d admin=%s:%d\n", grpc_host.c_str(),
+              (*proxy)->port(), admin_host.c_str(), (*admin)->port());
+  std::fflush(stdout);
+  MG_LOG(kInfo, "serving config ", config_path, " (hash ", loaded.config.hash, ", ",
+         loaded.config.routes.size(), " routes)");
+
+  while (true) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      (void)reload();
+      continue;
+    }
+    MG_LOG(kInfo, "received ", strsignal(sig), ", shutting down");
+    break;
+  }
+  (*proxy)->Shutdown();
+  (*admin)->Stop();
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string cmd = args[0];
+  if (cmd == "version" || cmd == "--version") {
+    std::cout << "modelgate " << MODELGATE_VERSION << "\n";
+    return 0;
+  }
+  if (cmd == "check-config") {
+    return CheckConfig(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (cmd == "serve") {
+    std::string config_path;
+    for (size_t i = 1; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      auto value = [&](const char* name) -> std::string {
+        const std::string prefix = std::string(name) + "=";
+        if (a.rfind(prefix, 0) == 0) return a.substr(prefix.size());
+        if (a == name && i + 1 < args.size()) return args[++i];
+        return "";
+      };
+      if (a == "--help" || a == "-h") {
+        std::cout << kUsage;
+        return 0;
+      } else if (a.rfind("--config", 0) == 0) {
+        config_path = value("--config");
+      } else if (a.rfind("--log_level", 0) == 0) {
+        LogLevel level;
+        if (!ParseLogLevel(value("--log_level"), &level)) {
+          std::cerr << "serve: --log_level must be debug, info, warning or error\n";
+          return 2;
+        }
+        SetMinLogLevel(level);
+      } else {
+        std::cerr << "serve: unknown flag " << a << "\n" << kUsage;
+        return 2;
+      }
+    }
+    if (config_path.empty()) {
+      std::cerr << "serve: --config FILE is required\n" << kUsage;
+      return 2;
+    }
+    return Serve(config_path);
+  }
+  std::cerr << "modelgate: unknown command \"" << cmd << "\"\n" << kUsage;
+  return 2;
+}
+
+}  // namespace
+}  // namespace modelgate
+
+int main(int argc, char** argv) { return modelgate::Main(argc, argv); }

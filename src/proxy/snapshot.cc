@@ -1,0 +1,84 @@
+// Snapshot construction: compile routes, bind arms to backends and resolve metric handles.
+#include "proxy/snapshot.h"
+
+#include "absl/strings/match.h"
+#include "proxy/upstream_pool.h"
+
+namespace modelgate::proxy {
+namespace {
+
+// Unary methods of well-known model-serving APIs. Triton's ModelStreamInfer is deliberately
+// absent: it is a bidi stream on the same service.
+constexpr const char* kBuiltinUnary[] = {
+    "/inference.GRPCInferenceService/ServerLive",
+    "/inference.GRPCInferenceService/ServerReady",
+    "/inference.GRPCInferenceService/ModelReady",
+    "/inference.GRPCInferenceService/ServerMetadata",
+    "/inference.GRPCInferenceService/ModelMetadata",
+    "/inference.GRPCInferenceService/ModelInfer",
+    "/inference.GRPCInferenceService/ModelConfig",
+    "/inference.GRPCInferenceService/ModelStatistics",
+    "/tensorflow.serving.PredictionService/Predict",
+    "/tensorflow.serving.PredictionService/Classify",
+    "/tensorflow.serving.PredictionService/Regress",
+    "/tensorflow.serving.PredictionService/MultiInference",
+    "/tensorflow.serving.PredictionService/GetModelMetadata",
+    "/grpc.health.v1.Health/Check",
+};
+
+}  // namespace
+
+UnaryMethods::UnaryMethods(const std::vector<std::string>& extra) {
+  for (const char* m : kBuiltinUnary) exact_.insert(m);
+  for (const std::string& m : extra) {
+    if (absl::EndsWith(m, "/*")) {
+      services_.insert(m.substr(1, m.size() - 3));  // "/pkg.Svc/*" -> "pkg.Svc"
+    } else {
+      exact_.insert(m);
+    }
+  }
+}
+
+bool UnaryMethods::Contains(std::string_view path) const {
+  // Debian's Abseil is built with its own absl::string_view (not an alias of std's).
+  const absl::string_view method_path(path.data(), path.size());
+  if (exact_.contains(method_path)) return true;
+  if (services_.empty() || method_path.size() < 2) return false;
+  size_t slash = method_path.find('/', 1);
+  if (slash == absl::string_view::npos) return false;
+  return services_.contains(method_path.substr(1, slash - 1));
+}
+
+absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(config::Config config,
+                                                                uint64_t generation,
+                                                                UpstreamPool& pool,
+                                                                telemetry::Metrics& metrics) {
+  std::shared_ptr<Snapshot> snap(new Snapshot(std::move(config), generation));
+  auto table = routing::RouteTable::Build(snap->config_);
+  if (!table.ok()) return table.status();
+  snap->table_ = std::move(*table);
+
+  for (const config::Backend& b : snap->config_.backends) {
+    auto rt = std::make_unique<BackendRuntime>();
+    rt->name = b.name;
+    rt->address = b.address;
+    rt->channel = pool.Get(b.address);
+    rt->stub = std::make_unique<grpc::GenericStub>(rt->channel);
+    rt->metrics = metrics.ForBackend(b.name);
+    snap->backends_.push_back(std::move(rt));
+  }
+  for (int i = 0; i < snap->table_->size(); ++i) {
+    const routing::CompiledRoute& route = snap->table_->route(i);
+    RouteRuntime rr;
+    rr.route = &route;
+    rr.inflight = metrics.Inflight(route.name);
+    for (const routing::ArmSpec& arm : route.arms) {
+      rr.arms.push_back(ArmRuntime{&arm, snap->backends_[arm.backend_index].get(),
+                                   metrics.ForArm(route.name, arm.name)});
+    }
+    snap->routes_.push_back(std::move(rr));
+  }
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+}  // namespace modelgate::proxy

@@ -1,0 +1,47 @@
+// An immutable, compiled view of the config's routes: match a request (first match wins) and
+// reach the route's strategy and arms. Built once per config load; shared read-only by every
+// worker thread, so it needs no locks.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "config/config.h"
+#include "routing/strategy.h"
+
+namespace modelgate::routing {
+
+struct ArmSpec {
+  std::string name;     // metrics label
+  std::string backend;  // backend name
+  int backend_index;    // index into Config::backends
+};
+
+struct CompiledRoute {
+  std::string name;
+  std::string service;  // empty = any
+  std::string method;   // empty = any
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::unique_ptr<Strategy> strategy;
+  std::vector<ArmSpec> arms;
+  bool arm_header = false;
+  double timeout_seconds = 0;
+};
+
+class RouteTable {
+ public:
+  static absl::StatusOr<std::unique_ptr<RouteTable>> Build(const config::Config& config);
+
+  // Index of the first matching route, or -1.
+  int Match(const RequestInfo& request) const;
+  const CompiledRoute& route(int i) const { return routes_[i]; }
+  int size() const { return static_cast<int>(routes_.size()); }
+
+ private:
+  std::vector<CompiledRoute> routes_;
+};
+
+}  // namespace modelgate::routing

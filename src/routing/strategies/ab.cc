@@ -1,0 +1,46 @@
+// Weighted A/B assignment; see ab.h for the bucket-to-arm mapping.
+#include "routing/strategies/ab.h"
+
+#include "common/stable_hash.h"
+
+namespace modelgate::routing {
+
+AbStrategy::AbStrategy(std::string route_name, std::vector<int64_t> weights,
+                       std::string sticky_header, std::string salt)
+    : route_name_(std::move(route_name)),
+      total_(0),
+      sticky_header_(std::move(sticky_header)),
+      salt_(std::move(salt)) {
+  cumulative_.reserve(weights.size());
+  for (int64_t w : weights) {
+    total_ += static_cast<uint64_t>(w < 0 ? 0 : w);
+    cumulative_.push_back(total_);
+  }
+}
+
+int AbStrategy::ArmForBucket(uint32_t bucket) const {
+  const unsigned __int128 scaled = static_cast<unsigned __int128>(bucket) * total_;
+  for (size_t i = 0; i < cumulative_.size(); ++i) {
+    if (scaled < static_cast<unsigned __int128>(cumulative_[i]) * kBuckets) return static_cast<int>(i);
+  }
+  return static_cast<int>(cumulative_.size()) - 1;
+}
+
+int AbStrategy::ArmForKey(std::string_view key) const {
+  return ArmForBucket(StableBucket(salt_, route_name_, key));
+}
+
+Decision AbStrategy::Decide(const RequestInfo& request, SplitMix64& rng) const {
+  if (!sticky_header_.empty() && request.headers != nullptr) {
+    if (auto key = request.headers->Get(sticky_header_); key.has_value()) {
+      return Decision{ArmForKey(*key)};
+    }
+  }
+  const uint64_t r = rng.Below(total_);
+  for (size_t i = 0; i < cumulative_.size(); ++i) {
+    if (r < cumulative_[i]) return Decision{static_cast<int>(i)};
+  }
+  return Decision{static_cast<int>(cumulative_.size()) - 1};
+}
+
+}  // namespace modelgate::routing

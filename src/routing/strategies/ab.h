@@ -1,0 +1,38 @@
+// `ab`: split traffic across N arms by integer weight. With a sticky header the arm is a pure
+// function of the key's stable bucket (identical on every replica and after restarts; see
+// common/stable_hash.h); requests without the key get a per-request random arm with the same
+// weights. Arm i owns buckets b with cum[i-1]*kBuckets <= b*total < cum[i]*kBuckets, so each
+// arm's share of buckets is its weight share to within 1/kBuckets, and changing the weights of
+// two arms only moves users across the boundary between them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "routing/strategy.h"
+
+namespace modelgate::routing {
+
+class AbStrategy final : public Strategy {
+ public:
+  // `weights` non-negative with a positive sum (the config loader guarantees it).
+  AbStrategy(std::string route_name, std::vector<int64_t> weights, std::string sticky_header,
+             std::string salt);
+
+  Decision Decide(const RequestInfo& request, SplitMix64& rng) const override;
+  std::string_view kind() const override { return "ab"; }
+
+  // The arm a sticky key maps to (exposed for tests and the admin API).
+  int ArmForKey(std::string_view key) const;
+  int ArmForBucket(uint32_t bucket) const;
+
+ private:
+  std::string route_name_;
+  std::vector<uint64_t> cumulative_;  // running sums of the weights
+  uint64_t total_;
+  std::string sticky_header_;
+  std::string salt_;
+};
+
+}  // namespace modelgate::routing

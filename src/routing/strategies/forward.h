@@ -1,0 +1,14 @@
+// `forward`: no experiment, every request goes to the route's single backend (arm 0).
+#pragma once
+
+#include "routing/strategy.h"
+
+namespace modelgate::routing {
+
+class ForwardStrategy final : public Strategy {
+ public:
+  Decision Decide(const RequestInfo&, SplitMix64&) const override { return Decision{0}; }
+  std::string_view kind() const override { return "forward"; }
+};
+
+}  // namespace modelgate::routing
