@@ -1,0 +1,101 @@
+// Implementation of the Echo helpers; see echo_support.h.
+#include "tools/fake_model/echo_support.h"
+
+#include <algorithm>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace modelgate::tools {
+namespace {
+
+bool IsValidKey(absl::string_view key) {
+  if (key.empty()) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  });
+}
+
+bool IsPrintable(absl::string_view value) {
+  return std::all_of(value.begin(), value.end(),
+                     [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+// Bounds that keep a test typo from exhausting memory. 256 MiB is still well above the 64 MiB
+// message limit, so oversized-message tests can ask for replies the limit must reject.
+constexpr int64_t kMaxResponseBytes = int64_t{256} << 20;
+constexpr int kMaxResponseCount = 1000000;
+
+}  // namespace
+
+grpc::Status AddEchoMetadata(const google::protobuf::RepeatedPtrField<std::string>& entries,
+                             MetadataKind kind, grpc::ServerContext& ctx) {
+  for (const std::string& entry : entries) {
+    size_t eq = entry.find('=');
+    std::string key = entry.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : entry.substr(eq + 1);
+    bool binary = absl::EndsWith(key, "-bin");
+    if (!IsValidKey(key) || absl::StartsWith(key, "grpc-") || (!binary && !IsPrintable(value))) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("metadata entry \"", entry,
+                                       "\" is not a valid custom \"key=value\" pair"));
+    }
+    if (kind == MetadataKind::kInitial) {
+      ctx.AddInitialMetadata(key, value);
+    } else {
+      ctx.AddTrailingMetadata(key, value);
+    }
+  }
+  return grpc::Status::OK;
+}
+
+void FillReceivedMetadata(const grpc::ServerContext& ctx, modelgate::testing::EchoResponse& out) {
+  std::vector<std::string> seen;
+  for (const auto& [key, value] : ctx.client_metadata()) {
+    absl::string_view k(key.data(), key.size());
+    if (k == "user-agent") continue;  // Rewritten by every gRPC client; never informative.
+    seen.push_back(absl::StrCat(k, "=", absl::string_view(value.data(), value.size())));
+  }
+  std::sort(seen.begin(), seen.end());
+  for (std::string& s : seen) out.add_received_metadata(std::move(s));
+}
+
+grpc::Status ValidateEchoRequest(const modelgate::testing::EchoRequest& request) {
+  auto invalid = [](std::string message) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::move(message));
+  };
+  if (request.reply_code() < 0 || request.reply_code() > 16) {
+    return invalid(absl::StrCat("reply_code ", request.reply_code(),
+                                " is not a gRPC status code (0..16)"));
+  }
+  if (request.delay_ms() < 0) return invalid("delay_ms must be >= 0");
+  if (request.response_bytes() < 0 || request.response_bytes() > kMaxResponseBytes) {
+    return invalid(absl::StrCat("response_bytes must be in 0..", kMaxResponseBytes));
+  }
+  if (request.response_count() < 0 || request.response_count() > kMaxResponseCount) {
+    return invalid(absl::StrCat("response_count must be in 0..", kMaxResponseCount));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status RequestedStatus(const modelgate::testing::EchoRequest& request) {
+  if (request.reply_code() == 0) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(request.reply_code()), request.reply_message(),
+                      request.reply_details());
+}
+
+void FillPayload(const modelgate::testing::EchoRequest& request,
+                 modelgate::testing::EchoResponse& out) {
+  if (request.response_bytes() <= 0) {
+    out.set_payload(request.payload());
+    return;
+  }
+  std::string* payload = out.mutable_payload();
+  payload->resize(static_cast<size_t>(request.response_bytes()));
+  // A non-constant pattern, so that a proxy corrupting or reordering bytes would be visible.
+  for (size_t i = 0; i < payload->size(); ++i) (*payload)[i] = static_cast<char>('a' + i % 26);
+}
+
+}  // namespace modelgate::tools

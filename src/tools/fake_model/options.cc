@@ -1,0 +1,51 @@
+// Flag registration and validation for modelgate-fake-model; see options.h.
+#include "tools/fake_model/options.h"
+
+#include "absl/strings/str_cat.h"
+#include "tools/common/status_codes.h"
+
+namespace modelgate::tools {
+
+void RegisterFakeModelFlags(FlagSet& flags, FakeModelOptions& o, std::string& error_code_text) {
+  flags.Add("host", &o.host, "Address to listen on.");
+  flags.Add("port", &o.port, "Port to listen on; 0 picks a free one (printed on stdout).");
+  flags.Add("name", &o.name,
+            "Model name: served by health checks and metadata, reported as Echo server_name.");
+  flags.Add("version", &o.version, "Model version reported in ModelInfer responses and metadata.");
+  flags.Add("threads", &o.threads, "Completion queues, each with one polling thread.");
+  flags.Add("shutdown_grace_ms", &o.shutdown_grace_ms,
+            "On SIGTERM/SIGINT, how long in-flight calls may finish before they are cancelled.");
+  flags.Add("latency_ms", &o.latency_ms, "Fixed extra latency added to every ModelInfer call.");
+  flags.Add("latency_jitter_ms", &o.latency_jitter_ms,
+            "Uniformly random extra latency 0..J ms added to every ModelInfer call.");
+  flags.Add("error_rate", &o.error_rate, "Fraction (0..1) of ModelInfer calls that fail.");
+  flags.Add("error_code", &error_code_text,
+            "gRPC status code (number or name) of the injected ModelInfer failures.");
+  flags.Add("output_shift", &o.output_shift, "Added to every output value.");
+  flags.Add("output_noise", &o.output_noise,
+            "Standard deviation of gaussian noise added to every output value.");
+  flags.Add("raw_output", &o.raw_output,
+            "Answer ModelInfer in raw_output_contents (little-endian) instead of typed contents.");
+  flags.Add("seed", &o.seed, "Seed for injected errors, jitter and noise.");
+}
+
+absl::Status ValidateFakeModelOptions(FakeModelOptions& o, const std::string& error_code_text) {
+  auto bad = [](absl::string_view flag, absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", why));
+  };
+  if (o.port < 0 || o.port > 65535) return bad("port", "must be in 0..65535");
+  if (o.threads < 1 || o.threads > 64) return bad("threads", "must be in 1..64");
+  if (o.shutdown_grace_ms < 0) return bad("shutdown_grace_ms", "must be >= 0");
+  if (o.latency_ms < 0) return bad("latency_ms", "must be >= 0");
+  if (o.latency_jitter_ms < 0) return bad("latency_jitter_ms", "must be >= 0");
+  if (!(o.error_rate >= 0 && o.error_rate <= 1)) return bad("error_rate", "must be in 0..1");
+  if (!(o.output_noise >= 0)) return bad("output_noise", "must be >= 0");
+  if (o.name.empty()) return bad("name", "must not be empty");
+  absl::StatusOr<grpc::StatusCode> code = ParseStatusCode(error_code_text);
+  if (!code.ok()) return bad("error_code", code.status().message());
+  if (*code == grpc::StatusCode::OK) return bad("error_code", "an injected failure cannot be OK");
+  o.error_code = *code;
+  return absl::OkStatus();
+}
+
+}  // namespace modelgate::tools

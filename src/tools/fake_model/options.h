@@ -1,0 +1,44 @@
+// FakeModelOptions: everything modelgate-fake-model can be told on its command line, and the
+// parsing/validation that turns argv into it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/support/status.h"
+#include "tools/common/flags.h"
+
+namespace modelgate::tools {
+
+struct FakeModelOptions {
+  std::string host = "127.0.0.1";
+  int64_t port = 0;  // 0: the kernel picks a free port, printed on stdout.
+  std::string name = "model";
+  std::string version = "1";
+  int64_t threads = 1;  // Completion queues, one polling thread each.
+  int64_t shutdown_grace_ms = 1000;
+
+  // ModelInfer behaviour.
+  int64_t latency_ms = 0;
+  int64_t latency_jitter_ms = 0;
+  double error_rate = 0;
+  grpc::StatusCode error_code = grpc::StatusCode::UNAVAILABLE;
+  double output_shift = 0;
+  double output_noise = 0;
+  bool raw_output = false;
+  int64_t seed = 1;
+
+  bool has_latency() const { return latency_ms > 0 || latency_jitter_ms > 0; }
+};
+
+// Registers the flags on `flags`, writing into `options`; call ValidateFakeModelOptions after a
+// successful parse. `error_code_text` receives --error_code before it is resolved.
+void RegisterFakeModelFlags(FlagSet& flags, FakeModelOptions& options,
+                            std::string& error_code_text);
+
+// Checks ranges and resolves --error_code. The message names the offending flag.
+absl::Status ValidateFakeModelOptions(FakeModelOptions& options,
+                                      const std::string& error_code_text);
+
+}  // namespace modelgate::tools

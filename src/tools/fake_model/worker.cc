@@ -1,0 +1,34 @@
+// Implementation of Worker; see worker.h.
+#include "tools/fake_model/worker.h"
+
+#include <chrono>
+
+#include "tools/fake_model/infer_call.h"
+#include "tools/fake_model/services.h"
+
+namespace modelgate::tools {
+
+Worker::Worker(ServerShared& shared, std::unique_ptr<grpc::ServerCompletionQueue> cq,
+               uint64_t seed)
+    : shared_(shared), cq_(std::move(cq)), random_(seed) {}
+
+Worker::~Worker() {
+  // By now the queue is drained: every call object has either deleted itself or is idle here.
+  for (InferCall* call : infer_pool_) delete call;
+}
+
+void Worker::PostInitialCalls() {
+  PostInferenceCalls(*this);
+  PostHealthCalls(*this);
+  PostEchoCalls(*this);
+}
+
+void Worker::Run() { DrainCompletionQueue(*cq_); }
+
+void Worker::RequestQueueShutdown() {
+  shutdown_alarm_.Set(cq_.get(), std::chrono::system_clock::now(), &shutdown_tag_);
+}
+
+void Worker::OnShutdownMarker(bool) { cq_->Shutdown(); }
+
+}  // namespace modelgate::tools
