@@ -39,7 +39,9 @@ int DDSketch::KeyOf(double x) const {
 }
 
 double DDSketch::ValueOf(int key) const {
-  return 2.0 * std::exp(key * log_gamma_) / (gamma_ + 1.0);
+  // 2 gamma^key / (gamma + 1) = gamma^key (1 - a), computed in the log domain so gamma^key
+  // cannot overflow for bins near DBL_MAX.
+  return std::exp(key * log_gamma_ + std::log1p(-alpha_));
 }
 
 void DDSketch::Add(double x) {
