@@ -73,7 +73,7 @@ class Histogram {
   }
 
   absl::Span<const double> edges() const { return edges_; }
-  // B+2 counts: underflow, the B interior bins, overflow.
+  // edges().size() + 1 counts: underflow, the interior bins, overflow.
   absl::Span<const uint64_t> counts() const { return counts_; }
   size_t num_bins() const { return counts_.size(); }
   // Values in bins (NaN excluded).
@@ -85,7 +85,7 @@ class Histogram {
 
  private:
   explicit Histogram(std::vector<double> edges)
-      : edges_(std::move(edges)), counts_(edges_.size() + 1 + 1, 0) {}
+      : edges_(std::move(edges)), counts_(edges_.size() + 1, 0) {}
 
   std::vector<double> edges_;
   std::vector<uint64_t> counts_;
