@@ -7,15 +7,15 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "admin/admin_server.h"
 #include "common/log.h"
+#include "config/file_watcher.h"
 #include "config/loader.h"
+#include "control/config_reloader.h"
 #include "proxy/server.h"
 #include "telemetry/metrics.h"
 
@@ -85,29 +85,8 @@ int Serve(const std::string& config_path) {
     return 1;
   }
 
-  std::mutex reload_mu;
-  auto reload = [&]() -> absl::StatusOr<std::string> {
-    std::lock_guard<std::mutex> lock(reload_mu);
-    config::LoadResult next = config::LoadConfigFile(config_path);
-    if (!next.ok()) {
-      metrics.CountReload(false);
-      for (const std::string& e : next.errors) MG_LOG(kError, "reload rejected: ", e);
-      return absl::InvalidArgumentError(absl::StrJoin(next.errors, "\n"));
-    }
-    auto ignored = (*proxy)->Apply(next.config);
-    if (!ignored.ok()) {
-      metrics.CountReload(false);
-      MG_LOG(kError, "reload rejected: ", ignored.status().message());
-      return ignored.status();
-    }
-    metrics.CountReload(true);
-    for (const std::string& i : *ignored) MG_LOG(kWarning, "reload: ignored change: ", i);
-    std::string msg = absl::StrCat("generation ", (*proxy)->generation(), ", hash ",
-                                   next.config.hash);
-    MG_LOG(kInfo, "config reloaded: ", msg);
-    return msg;
-  };
-
+  control::ConfigReloader reloader(config_path, proxy->get(), &metrics);
+  auto reload = [&reloader] { return reloader.Reload("admin api"); };
   auto admin = admin::AdminServer::Start(loaded.config.admin.listen, &metrics, proxy->get(),
                                          admin::AdminHooks{reload});
   if (!admin.ok()) {
@@ -127,16 +106,25 @@ int Serve(const std::string& config_path) {
   MG_LOG(kInfo, "serving config ", config_path, " (hash ", loaded.config.hash, ", ",
          loaded.config.routes.size(), " routes)");
 
+  auto watcher = config::FileWatcher::Start(config_path, [&reloader] {
+    (void)reloader.Reload("file change");
+  });
+  if (!watcher.ok()) {
+    MG_LOG(kWarning, "not watching the config for changes: ", watcher.status().message(),
+           " (SIGHUP and POST /api/v1/reload still reload)");
+  }
+
   while (true) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      (void)reload();
+      (void)reloader.Reload("SIGHUP");
       continue;
     }
     MG_LOG(kInfo, "received ", strsignal(sig), ", shutting down");
     break;
   }
+  if (watcher.ok()) (*watcher)->Stop();
   (*proxy)->Shutdown();
   (*admin)->Stop();
   return 0;
