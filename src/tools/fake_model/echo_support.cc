@@ -2,9 +2,11 @@
 #include "tools/fake_model/echo_support.h"
 
 #include <algorithm>
+#include <cstdint>
 #include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -16,6 +18,44 @@ bool IsValidKey(absl::string_view key) {
   return std::all_of(key.begin(), key.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
   });
+}
+
+// Structural UTF-8 check (shortest forms, no surrogates, at most U+10FFFF), the rule protobuf
+// applies to proto3 strings.
+bool IsValidUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr uint32_t kMinForLength[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
 }
 
 bool IsPrintable(absl::string_view value) {
@@ -56,7 +96,12 @@ void FillReceivedMetadata(const grpc::ServerContext& ctx, modelgate::testing::Ec
   for (const auto& [key, value] : ctx.client_metadata()) {
     absl::string_view k(key.data(), key.size());
     if (k == "user-agent") continue;  // Rewritten by every gRPC client; never informative.
-    seen.push_back(absl::StrCat(k, "=", absl::string_view(value.data(), value.size())));
+    absl::string_view v(value.data(), value.size());
+    if (IsValidUtf8(v)) {
+      seen.push_back(absl::StrCat(k, "=", v));
+    } else {
+      seen.push_back(absl::StrCat(k, "=base64:", absl::Base64Escape(v)));
+    }
   }
   std::sort(seen.begin(), seen.end());
   for (std::string& s : seen) out.add_received_metadata(std::move(s));

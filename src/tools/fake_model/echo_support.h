@@ -15,12 +15,16 @@ namespace modelgate::tools {
 enum class MetadataKind { kInitial, kTrailing };
 
 // Adds "key=value" entries to the call's initial or trailing metadata. Keys ending in "-bin"
-// carry raw bytes. Entries gRPC would reject (bad key, non-printable value, reserved "grpc-"
+// carry raw bytes (gRPC base64-encodes them on the wire); as the proto fields are `string`,
+// those bytes must form valid UTF-8 to get here at all. Entries gRPC would reject (bad key, non-printable value, reserved "grpc-"
 // prefix) give INVALID_ARGUMENT instead of failing the call later inside gRPC.
 grpc::Status AddEchoMetadata(const google::protobuf::RepeatedPtrField<std::string>& entries,
                              MetadataKind kind, grpc::ServerContext& ctx);
 
-// Every request metadata entry except user-agent, as sorted "key=value" strings.
+// Every request metadata entry except user-agent, as sorted "key=value" strings. Values are
+// raw, except a binary value that is not valid UTF-8: received_metadata is a proto3 `string`,
+// which the client would refuse to parse, so such a value is reported as "key=base64:<std
+// base64 of the bytes>".
 void FillReceivedMetadata(const grpc::ServerContext& ctx, modelgate::testing::EchoResponse& out);
 
 // INVALID_ARGUMENT when the request's instructions are out of range (reply_code not a gRPC code,

@@ -2,12 +2,29 @@
 // the Open Inference Protocol (f(x) = x + shift + noise), grpc.health.v1 and the
 // modelgate.testing.Echo service, prints "listening on HOST:PORT" once it accepts calls, and
 // exits 0 after a graceful shutdown on SIGTERM or SIGINT.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <iostream>
 
 #include "tools/common/flags.h"
 #include "tools/fake_model/options.h"
 #include "tools/fake_model/server.h"
+
+namespace {
+
+int g_signal_pipe[2] = {-1, -1};
+
+void ForwardSignal(int signal_number) {
+  char byte = static_cast<char>(signal_number);
+  // write() is async-signal-safe; if the pipe is full a stop is already pending.
+  [[maybe_unused]] ssize_t n = write(g_signal_pipe[1], &byte, 1);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace modelgate::tools;  // NOLINT: main only wires things together.
@@ -24,13 +41,18 @@ int main(int argc, char** argv) {
     return UsageError(flags, s.message());
   }
 
-  // Block the stop signals in every thread (gRPC's threads inherit the mask) and take them
-  // synchronously below, where a graceful Shutdown is allowed to run.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // gRPC starts threads of its own (some before main), any of which may receive a signal, so
+  // a process-wide handler forwards SIGTERM/SIGINT through a pipe to this thread, where a
+  // graceful Shutdown is allowed to run.
+  if (pipe2(g_signal_pipe, O_CLOEXEC) != 0) {
+    std::perror("modelgate-fake-model: pipe2");
+    return 1;
+  }
+  struct sigaction action = {};
+  action.sa_handler = ForwardSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
 
   auto server = FakeModelServer::Start(options);
   if (!server.ok()) {
@@ -41,8 +63,9 @@ int main(int argc, char** argv) {
   std::cout << "listening on " << (ipv6 ? "[" + options.host + "]" : options.host) << ":"
             << (*server)->port() << std::endl;  // endl: the parent waits for this line.
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  char signal_byte = 0;
+  while (read(g_signal_pipe[0], &signal_byte, 1) < 0 && errno == EINTR) {
+  }
   (*server)->Shutdown();
   return 0;
 }

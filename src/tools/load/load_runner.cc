@@ -1,0 +1,263 @@
+// Implementation of LoadRunner; see load_runner.h.
+#include "tools/load/load_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "common/random.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+#include "tools/common/cq_tag.h"
+#include "tools/common/status_codes.h"
+#include "tools/load/request_payload.h"
+
+namespace modelgate::tools {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Same generous limit as the fake model, so large replies are measured, not refused.
+constexpr int kMaxMessageBytes = 64 << 20;
+// Distinct --arm_header values tracked by name; more than this are lumped as "(other)".
+constexpr int kMaxArms = 64;
+constexpr int kNoArm = 0;
+constexpr int kStatusCodes = 17;
+
+class Loop;
+
+// One call slot: a call in flight, then the next one, for the whole run.
+class CallSlot {
+ public:
+  explicit CallSlot(Loop* loop) : loop_(loop) {}
+
+  std::optional<grpc::ClientContext> ctx;
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> reader;
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  Clock::time_point start;
+  bool measured = false;
+  int64_t key = -1;
+
+  void OnDone(bool ok);
+  MemberTag<CallSlot, &CallSlot::OnDone> done_tag{this};
+
+ private:
+  Loop* loop_;
+};
+
+// Thread-compatible: all of it runs on the thread that called LoadRunner::Run.
+class Loop {
+ public:
+  explicit Loop(const LoadOptions& o)
+      : o_(o), request_(BuildRequestPayload(o)), random_(static_cast<uint64_t>(o.seed)),
+        latencies_(static_cast<size_t>(o.max_samples)), errors_(kStatusCodes + 1, 0) {
+    arm_names_.push_back("(none)");
+    if (!o.sticky_header.empty()) {
+      for (int64_t i = 0; i < o.keys; ++i) key_values_.push_back(absl::StrCat("user-", i));
+      key_first_arm_.assign(o.keys, -1);
+      key_multi_arm_.assign(o.keys, false);
+      key_seen_.assign(o.keys, false);
+    }
+  }
+
+  absl::Status Connect() {
+    for (int64_t i = 0; i < o_.connections; ++i) {
+      grpc::ChannelArguments args;
+      // Channels with identical arguments share one TCP connection; a distinct value here
+      // gives each its own.
+      args.SetInt("modelgate.load.channel_index", static_cast<int>(i));
+      args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+      args.SetMaxSendMessageSize(kMaxMessageBytes);
+      // Count every failure as the target produced it; no hidden transparent retries.
+      args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+      auto channel =
+          grpc::CreateCustomChannel(o_.target, grpc::InsecureChannelCredentials(), args);
+      auto deadline =
+          std::chrono::system_clock::now() + std::chrono::milliseconds(o_.connect_timeout_ms);
+      if (!channel->WaitForConnected(deadline)) {
+        return absl::UnavailableError(absl::StrCat("target ", o_.target,
+                                                   " did not accept a connection within ",
+                                                   o_.connect_timeout_ms, " ms"));
+      }
+      stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
+      channels_.push_back(std::move(channel));
+    }
+    return absl::OkStatus();
+  }
+
+  LoadResult Run() {
+    Clock::time_point t0 = Clock::now();
+    warmup_end_ = t0 + ToDuration(o_.warmup_s);
+    measure_end_ = warmup_end_ + ToDuration(o_.duration_s);
+    slots_.reserve(static_cast<size_t>(o_.concurrency));
+    for (int64_t i = 0; i < o_.concurrency; ++i) slots_.push_back(std::make_unique<CallSlot>(this));
+    for (auto& slot : slots_) {
+      Clock::time_point now = Clock::now();
+      if (!MayStart(now)) break;
+      Start(*slot, now);
+    }
+    void* tag = nullptr;
+    bool ok = false;
+    while (in_flight_ > 0 && cq_.Next(&tag, &ok)) static_cast<CqTag*>(tag)->OnComplete(ok);
+    cq_.Shutdown();
+    while (cq_.Next(&tag, &ok)) {
+    }
+    return Result();
+  }
+
+  void OnCallDone(CallSlot& slot) {
+    --in_flight_;
+    Clock::time_point now = Clock::now();
+    if (slot.measured) Account(slot, now);
+    if (MayStart(now)) Start(slot, now);
+  }
+
+ private:
+  static Clock::duration ToDuration(double seconds) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  }
+
+  bool MayStart(Clock::time_point now) const {
+    if (now < warmup_end_) return true;
+    if (o_.requests > 0) return started_measured_ < o_.requests;
+    return now < measure_end_;
+  }
+
+  void Start(CallSlot& slot, Clock::time_point now) {
+    // The reader lives in the call's arena, owned through the context: release it first.
+    slot.reader.reset();
+    slot.ctx.emplace();
+    slot.ctx->set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::milliseconds(o_.deadline_ms));
+    slot.key = -1;
+    if (!key_values_.empty()) {
+      slot.key = static_cast<int64_t>(random_.Below(key_values_.size()));
+      slot.ctx->AddMetadata(o_.sticky_header, key_values_[slot.key]);
+    }
+    slot.measured = now >= warmup_end_;
+    if (slot.measured) {
+      if (started_measured_ == 0) first_measured_start_ = now;
+      ++started_measured_;
+    }
+    slot.start = now;
+    grpc::GenericStub& stub = *stubs_[next_channel_];
+    next_channel_ = (next_channel_ + 1) % stubs_.size();
+    slot.reader = stub.PrepareUnaryCall(&*slot.ctx, o_.method, request_, &cq_);
+    slot.reader->StartCall();
+    slot.reader->Finish(&slot.response, &slot.status, &slot.done_tag);
+    ++in_flight_;
+  }
+
+  void Account(CallSlot& slot, Clock::time_point now) {
+    last_measured_end_ = now;
+    latencies_.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(now - slot.start).count());
+    int code = static_cast<int>(slot.status.error_code());
+    ++errors_[(code >= 0 && code < kStatusCodes) ? code : kStatusCodes];
+    int arm = o_.arm_header.empty() ? kNoArm : ArmOf(*slot.ctx);
+    if (!o_.arm_header.empty()) {
+      if (arm >= static_cast<int>(arm_counts_.size())) arm_counts_.resize(arm + 1, 0);
+      ++arm_counts_[arm];
+    }
+    if (slot.key >= 0) {
+      key_seen_[slot.key] = true;
+      if (arm != kNoArm) {
+        int16_t& first = key_first_arm_[slot.key];
+        if (first < 0) {
+          first = static_cast<int16_t>(arm);
+        } else if (first != arm) {
+          key_multi_arm_[slot.key] = true;
+        }
+      }
+    }
+  }
+
+  // Index of the arm named in the response's initial metadata; interned so that counting
+  // costs a few string compares and no allocation after the first sighting of each value.
+  int ArmOf(const grpc::ClientContext& ctx) {
+    const auto& md = ctx.GetServerInitialMetadata();
+    auto it = md.find(o_.arm_header);
+    if (it == md.end()) return kNoArm;
+    const grpc::string_ref& value = it->second;
+    for (size_t i = 1; i < arm_names_.size(); ++i) {
+      if (value == arm_names_[i]) return static_cast<int>(i);
+    }
+    if (static_cast<int>(arm_names_.size()) >= kMaxArms) {
+      if (other_arm_ < 0) {
+        other_arm_ = static_cast<int>(arm_names_.size());
+        arm_names_.push_back("(other)");
+      }
+      return other_arm_;
+    }
+    arm_names_.emplace_back(value.data(), value.size());
+    return static_cast<int>(arm_names_.size()) - 1;
+  }
+
+  LoadResult Result() {
+    LoadResult r;
+    r.latency = latencies_.Summarize();
+    r.completed = r.latency.count;
+    r.ok = errors_[0];
+    for (int code = 1; code <= kStatusCodes; ++code) {
+      if (errors_[code] > 0) r.errors[StatusCodeName(code)] = errors_[code];
+    }
+    if (r.completed > 0) {
+      r.duration_s = std::chrono::duration<double>(last_measured_end_ - first_measured_start_).count();
+    }
+    for (size_t i = 0; i < arm_counts_.size(); ++i) {
+      if (arm_counts_[i] > 0) r.arms.emplace_back(arm_names_[i], arm_counts_[i]);
+    }
+    std::sort(r.arms.begin(), r.arms.end());
+    r.sticky = !key_values_.empty();
+    for (size_t k = 0; k < key_values_.size(); ++k) {
+      r.keys_seen += key_seen_[k];
+      r.keys_with_arm += key_first_arm_[k] >= 0;
+      r.keys_multi_arm += key_multi_arm_[k];
+    }
+    return r;
+  }
+
+  const LoadOptions& o_;
+  const grpc::ByteBuffer request_;
+  SplitMix64 random_;
+  LatencyRecorder latencies_;
+  std::vector<int64_t> errors_;  // By code; the last entry counts codes outside 0..16.
+
+  grpc::CompletionQueue cq_;
+  std::vector<std::shared_ptr<grpc::Channel>> channels_;
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
+  size_t next_channel_ = 0;
+  std::vector<std::unique_ptr<CallSlot>> slots_;
+
+  Clock::time_point warmup_end_, measure_end_;
+  Clock::time_point first_measured_start_, last_measured_end_;
+  int64_t started_measured_ = 0;
+  int64_t in_flight_ = 0;
+
+  std::vector<std::string> key_values_;
+  std::vector<int16_t> key_first_arm_;
+  std::vector<bool> key_multi_arm_;
+  std::vector<bool> key_seen_;
+
+  std::vector<std::string> arm_names_;
+  std::vector<int64_t> arm_counts_;
+  int other_arm_ = -1;
+};
+
+void CallSlot::OnDone(bool) { loop_->OnCallDone(*this); }
+
+}  // namespace
+
+absl::StatusOr<LoadResult> LoadRunner::Run() {
+  Loop loop(options_);
+  if (absl::Status s = loop.Connect(); !s.ok()) return s;
+  return loop.Run();
+}
+
+}  // namespace modelgate::tools

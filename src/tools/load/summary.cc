@@ -1,0 +1,70 @@
+// Implementation of the summary renderers; see summary.h.
+#include "tools/load/summary.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "nlohmann/json.hpp"
+
+namespace modelgate::tools {
+
+std::string FormatJson(const LoadOptions& o, const LoadResult& r) {
+  nlohmann::json j;
+  j["target"] = o.target;
+  j["method"] = o.method;
+  j["concurrency"] = o.concurrency;
+  j["connections"] = o.connections;
+  j["completed"] = r.completed;
+  j["ok"] = r.ok;
+  j["errors"] = nlohmann::json::object();
+  for (const auto& [code, n] : r.errors) j["errors"][code] = n;
+  j["duration_s"] = r.duration_s;
+  j["qps"] = r.qps();
+  j["latency_ms"] = {{"p50", r.latency.p50_ms},   {"p90", r.latency.p90_ms},
+                     {"p99", r.latency.p99_ms},   {"p999", r.latency.p999_ms},
+                     {"mean", r.latency.mean_ms}, {"min", r.latency.min_ms},
+                     {"max", r.latency.max_ms}};
+  j["latency_quantiles"] = r.latency.exact ? "exact" : "log_histogram_1pct";
+  j["arms"] = nlohmann::json::object();
+  for (const auto& [arm, n] : r.arms) j["arms"][arm] = n;
+  if (r.sticky) {
+    j["sticky"] = {{"header", o.sticky_header},
+                   {"keys", o.keys},
+                   {"keys_seen", r.keys_seen},
+                   {"keys_with_arm", r.keys_with_arm},
+                   {"keys_multi_arm", r.keys_multi_arm}};
+  } else {
+    j["sticky"] = nullptr;
+  }
+  return j.dump();
+}
+
+std::string FormatText(const LoadOptions& o, const LoadResult& r) {
+  std::string out;
+  absl::StrAppendFormat(&out, "target        %s %s\n", o.target, o.method);
+  absl::StrAppendFormat(&out, "load          %d in flight over %d connection(s)\n",
+                        o.concurrency, o.connections);
+  absl::StrAppendFormat(&out, "completed     %d calls in %.3f s = %.1f calls/s\n", r.completed,
+                        r.duration_s, r.qps());
+  absl::StrAppendFormat(&out, "ok            %d\n", r.ok);
+  for (const auto& [code, n] : r.errors) absl::StrAppendFormat(&out, "  %-20s %d\n", code, n);
+  absl::StrAppendFormat(&out,
+                        "latency ms    p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  "
+                        "(mean %.3f, min %.3f, max %.3f; %s)\n",
+                        r.latency.p50_ms, r.latency.p90_ms, r.latency.p99_ms, r.latency.p999_ms,
+                        r.latency.mean_ms, r.latency.min_ms, r.latency.max_ms,
+                        r.latency.exact ? "exact" : "log histogram, <1% error");
+  if (!r.arms.empty()) {
+    absl::StrAppendFormat(&out, "arms (%s)\n", o.arm_header);
+    for (const auto& [arm, n] : r.arms) absl::StrAppendFormat(&out, "  %-20s %d\n", arm, n);
+  }
+  if (r.sticky) {
+    absl::StrAppendFormat(&out,
+                          "sticky (%s)   %d keys: %d seen, %d with an arm, %d served by more "
+                          "than one arm\n",
+                          o.sticky_header, o.keys, r.keys_seen, r.keys_with_arm,
+                          r.keys_multi_arm);
+  }
+  return out;
+}
+
+}  // namespace modelgate::tools
