@@ -55,8 +55,14 @@ class SlidingWindow {
   // Clears *out and merges every live slot into it. Reusing `out` across reads avoids
   // allocating a fresh summary each time.
   void MergeInto(absl::Time now, Summary* out) {
-    Rotate(now);
     out->Clear();
+    AccumulateInto(now, out);
+  }
+
+  // Merges every live slot into *out without clearing it first, e.g. to combine the windows of
+  // several shards (see recorder.h).
+  void AccumulateInto(absl::Time now, Summary* out) {
+    Rotate(now);
     for (const Summary& s : slots_) out->Merge(s);
   }
 
