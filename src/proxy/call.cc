@@ -344,8 +344,7 @@ void ProxyCall::OnServerFinish(bool ok) {
   int code = ok ? final_code_ : grpc::StatusCode::CANCELLED;
   if (code == grpc::StatusCode::CANCELLED &&
       server_ctx_.deadline() <= std::chrono::system_clock::now()) {
-    // With the minimal stack the server does not time calls out itself: an expired client
-    // deadline shows up as a cancellation.
+    // The client's deadline expired: the server side sees that as a cancellation.
     code = grpc::StatusCode::DEADLINE_EXCEEDED;
   }
   const double seconds =

@@ -1,8 +1,6 @@
 // Upstream channel construction.
 #include "proxy/upstream_pool.h"
 
-#include <cstdlib>
-
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
@@ -16,10 +14,9 @@ std::shared_ptr<grpc::Channel> UpstreamPool::Get(const std::string& address) {
   const int limit = static_cast<int>(max_message_bytes_);
   args.SetMaxReceiveMessageSize(limit);
   args.SetMaxSendMessageSize(limit);
-  // The minimal stack drops per-call filters (deadline timer, census) we do not need: the
-  // deadline still travels upstream as grpc-timeout, and client cancellation is propagated
-  // explicitly (DESIGN.md §10).
-  if (std::getenv("MODELGATE_UPSTREAM_FULL_STACK") == nullptr) args.SetInt(GRPC_ARG_MINIMAL_STACK, 1);
+  // Not the minimal stack: it would also drop the message-size filter (see server.cc) and the
+  // client-side deadline timer, so a response of any size would be buffered and a silent
+  // backend would hold the call past its deadline.
   auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
   channels_.emplace(address, channel);
   return channel;

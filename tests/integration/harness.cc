@@ -1,0 +1,122 @@
+// Harness implementation: process start-up, temp files, admin HTTP via cpp-httplib.
+#include "integration/harness.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+#include <httplib.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace modelgate::testutil {
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = absl::StrCat(base ? base : "/tmp", "/modelgate-test-XXXXXX");
+  char* made = mkdtemp(tmpl.data());
+  path_ = made ? made : "";
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
+std::string TempDir::Write(const std::string& name, const std::string& contents) const {
+  const std::string final_path = absl::StrCat(path_, "/", name);
+  const std::string tmp = absl::StrCat(path_, "/.", name, ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << contents;
+  }
+  std::filesystem::rename(tmp, final_path);
+  return final_path;
+}
+
+absl::StatusOr<ListeningProcess> StartFakeModel(const std::string& name,
+                                                const std::vector<std::string>& extra_flags) {
+  std::vector<std::string> argv = {BinaryPath("modelgate-fake-model"), "--port=0",
+                                   absl::StrCat("--name=", name)};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  return StartListening(argv);
+}
+
+absl::StatusOr<std::unique_ptr<Modelgate>> Modelgate::Start(const std::string& config_path) {
+  auto child = ChildProcess::Spawn({BinaryPath("modelgate"), "serve", "--config", config_path});
+  if (!child.ok()) return child.status();
+  std::unique_ptr<Modelgate> mg(new Modelgate(std::move(*child)));
+  auto line = mg->process_.ReadLineWithTimeout(std::chrono::seconds(15));
+  if (!line.ok()) {
+    return absl::Status(line.status().code(),
+                        absl::StrCat("modelgate did not announce its ports: ", line.status().message()));
+  }
+  static const std::regex kLine(R"(modelgate listening grpc=(\S+):(\d+) admin=(\S+):(\d+))");
+  std::smatch m;
+  if (!std::regex_match(*line, m, kLine))
+    return absl::InternalError(absl::StrCat("unexpected first line: ", *line));
+  mg->grpc_address_ = absl::StrCat(m[1].str(), ":", m[2].str());
+  mg->admin_port_ = std::stoi(m[4].str());
+  return mg;
+}
+
+std::shared_ptr<grpc::Channel> Modelgate::NewChannel(int64_t max_message_bytes) const {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
+  args.SetMaxSendMessageSize(static_cast<int>(max_message_bytes));
+  // A distinct argument gives each test channel its own connection.
+  static int counter = 0;
+  args.SetInt("modelgate.test_channel_id", ++counter);
+  return grpc::CreateCustomChannel(grpc_address_, grpc::InsecureChannelCredentials(), args);
+}
+
+HttpResponse Modelgate::Get(const std::string& path) const {
+  httplib::Client client("127.0.0.1", admin_port_);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  auto res = client.Get(path.c_str());
+  if (!res) return HttpResponse{0, ""};
+  return HttpResponse{res->status, res->body};
+}
+
+HttpResponse Modelgate::Post(const std::string& path) const {
+  httplib::Client client("127.0.0.1", admin_port_);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  auto res = client.Post(path.c_str());
+  if (!res) return HttpResponse{0, ""};
+  return HttpResponse{res->status, res->body};
+}
+
+double Modelgate::Metric(const std::string& series) const {
+  HttpResponse r = Get("/metrics");
+  std::istringstream in(r.body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(series, 0) == 0 && line.size() > series.size() && line[series.size()] == ' ')
+      return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
+
+double Modelgate::WaitForMetric(const std::string& series, double value,
+                                std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  double v = Metric(series);
+  while (v != value && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling, not synchronisation
+    v = Metric(series);
+  }
+  return v;
+}
+
+}  // namespace modelgate::testutil

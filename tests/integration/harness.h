@@ -1,0 +1,68 @@
+// Integration-test harness: real modelgate and modelgate-fake-model processes on 127.0.0.1
+// (port 0, read back from their first stdout line), a temporary directory for configs, and a
+// small HTTP client for the admin endpoint. Every process is killed and reaped when its object
+// goes away, so a failing test never leaks one.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/channel.h>
+
+#include "absl/status/statusor.h"
+#include "testing/listening_process.h"
+#include "testing/process.h"
+
+namespace modelgate::testutil {
+
+// A fresh directory under $TMPDIR, removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  // Writes `contents` to path()/name atomically (write + rename) and returns the full path.
+  std::string Write(const std::string& name, const std::string& contents) const;
+
+ private:
+  std::string path_;
+};
+
+// A fake model server; `name` is what ModelInfer/Echo report as the serving model.
+absl::StatusOr<ListeningProcess> StartFakeModel(const std::string& name,
+                                                const std::vector<std::string>& extra_flags = {});
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+};
+
+class Modelgate {
+ public:
+  // Starts `modelgate serve --config config_path` and waits for its "listening" line.
+  static absl::StatusOr<std::unique_ptr<Modelgate>> Start(const std::string& config_path);
+
+  const std::string& grpc_address() const { return grpc_address_; }
+  int admin_port() const { return admin_port_; }
+  ChildProcess& process() { return process_; }
+  std::shared_ptr<grpc::Channel> NewChannel(int64_t max_message_bytes = 64 << 20) const;
+
+  HttpResponse Get(const std::string& path) const;
+  HttpResponse Post(const std::string& path) const;
+  // Value of the first /metrics sample whose line starts with `series` (e.g.
+  // `modelgate_requests_total{arm="legacy",code="OK",route="infer"}`), or -1 if absent.
+  double Metric(const std::string& series) const;
+  // Polls Metric(series) until it equals `value` or `timeout` passes; returns the last value.
+  double WaitForMetric(const std::string& series, double value,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+
+ private:
+  explicit Modelgate(ChildProcess process) : process_(std::move(process)) {}
+  ChildProcess process_;
+  std::string grpc_address_;
+  int admin_port_ = 0;
+};
+
+}  // namespace modelgate::testutil
