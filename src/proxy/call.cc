@@ -342,15 +342,27 @@ void ProxyCall::FinishLocally(grpc::StatusCode code, const std::string& message)
 void ProxyCall::OnServerFinish(bool ok) {
   if (route_ == nullptr) return;  // local replies (health, no route) are not route traffic
   int code = ok ? final_code_ : grpc::StatusCode::CANCELLED;
-  if (code == grpc::StatusCode::CANCELLED &&
-      server_ctx_.deadline() <= std::chrono::system_clock::now()) {
-    // The client's deadline expired: the server side sees that as a cancellation.
+  if (code == grpc::StatusCode::CANCELLED && DeadlineExpired()) {
     code = grpc::StatusCode::DEADLINE_EXCEEDED;
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   arm_->metrics->requests->Increment(code);
   arm_->metrics->duration->Observe(seconds);
+}
+
+bool ProxyCall::DeadlineExpired() const {
+  // A client whose deadline expires resets the stream, which we see as a cancellation that can
+  // arrive slightly before our copy of the deadline: ours was computed from grpc-timeout on
+  // arrival (later than the client's clock) and the header is rounded up. So a cancellation
+  // within 5% (at least 10 ms) of the deadline counts as the deadline.
+  const auto deadline = server_ctx_.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) return false;
+  const auto remaining = deadline - std::chrono::system_clock::now();
+  const auto total = remaining + (std::chrono::steady_clock::now() - start_);
+  const auto slack = std::max<std::chrono::system_clock::duration>(
+      std::chrono::milliseconds(10), total / 20);
+  return remaining <= slack;
 }
 
 // --- grpc.health.v1 -------------------------------------------------------------------------

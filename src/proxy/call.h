@@ -79,6 +79,7 @@ class ProxyCall final : public Handler {
   void FinishLocally(grpc::StatusCode code, const std::string& message);
   void HandleHealthRequest();
   int ServingStatus(const std::string& service) const;  // health enum, or -1 = unknown service
+  bool DeadlineExpired() const;
   void MaybeDelete();
 
   Worker* worker_;
