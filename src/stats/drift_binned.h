@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -22,6 +23,23 @@ struct BinnedCounts {
   absl::Span<const double> offset_sums;  // one per bin: sum of (value - bins.Anchor(bin))
   double min = std::numeric_limits<double>::infinity();   // smallest value counted
   double max = -std::numeric_limits<double>::infinity();  // largest value counted
+};
+
+// An owning copy of a BinnedCounts, so a monitor can snapshot its window under its lock and
+// compute the measures (whose KS p-value can take milliseconds for huge n) outside it.
+struct OwnedBinnedCounts {
+  std::vector<int64_t> counts;
+  std::vector<double> offset_sums;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+
+  static OwnedBinnedCounts CopyOf(const BinnedCounts& h) {
+    return {{h.counts.begin(), h.counts.end()},
+            {h.offset_sums.begin(), h.offset_sums.end()},
+            h.min,
+            h.max};
+  }
+  BinnedCounts view() const { return {counts, offset_sums, min, max}; }
 };
 
 struct BinnedDrift {

@@ -61,11 +61,15 @@ void ArmDriftComparison::RecordCandidate(double value, absl::Time now) {
 }
 
 DriftReport ArmDriftComparison::Evaluate(absl::Time now, bool with_sample_ks) {
-  DriftReport report;
+  std::shared_ptr<const DriftReference> reference;
+  OwnedBinnedCounts legacy, candidate;
+  int64_t legacy_missing = 0, candidate_missing = 0;
   std::vector<double> legacy_sample, candidate_sample;
   {
+    // Snapshot under the lock (O(K * B) copies); the measures are computed outside it.
     absl::MutexLock lock(&mu_);
     if (learner_.has_value()) {
+      DriftReport report;
       report.status = DriftStatus::kLearningReference;
       report.reference_count = learner_->count();
       report.num_bins = options_.reference.num_bins;
@@ -73,16 +77,21 @@ DriftReport ArmDriftComparison::Evaluate(absl::Time now, bool with_sample_ks) {
     }
     legacy_->Advance(now);
     candidate_->Advance(now);
-    report = BuildDriftReport(reference_->bins(), legacy_->Histogram(),
-                              legacy_->missing_count(), candidate_->Histogram(),
-                              candidate_->missing_count(), reference_->stddev(),
-                              options_.min_samples);
-    if (with_sample_ks && report.status == DriftStatus::kOk) {
+    reference = reference_;
+    legacy = OwnedBinnedCounts::CopyOf(legacy_->Histogram());
+    candidate = OwnedBinnedCounts::CopyOf(candidate_->Histogram());
+    legacy_missing = legacy_->missing_count();
+    candidate_missing = candidate_->missing_count();
+    if (with_sample_ks && legacy_->count() >= options_.min_samples &&
+        candidate_->count() >= options_.min_samples) {
       ++evaluations_;
       legacy_sample = legacy_->SortedSample(options_.window.seed + evaluations_);
       candidate_sample = candidate_->SortedSample(~options_.window.seed + evaluations_);
     }
   }
+  DriftReport report =
+      BuildDriftReport(reference->bins(), legacy.view(), legacy_missing, candidate.view(),
+                       candidate_missing, reference->stddev(), options_.min_samples);
   if (with_sample_ks) {
     AddSampleKs(report, legacy_sample, candidate_sample, options_.sample_ks_method);
   }

@@ -63,12 +63,15 @@ void DriftMonitor::Record(double value, absl::Time now) {
 }
 
 DriftReport DriftMonitor::Evaluate(absl::Time now, bool with_sample_ks) {
-  DriftReport report;
   std::shared_ptr<const DriftReference> reference;
+  OwnedBinnedCounts current;
+  int64_t current_missing = 0;
   std::vector<double> current_sample;
   {
+    // Snapshot under the lock (O(K * B) copies); the measures are computed outside it.
     absl::MutexLock lock(&mu_);
     if (learner_.has_value()) {
+      DriftReport report;
       report.status = DriftStatus::kLearningReference;
       report.reference_count = learner_->count();
       report.num_bins = options_.reference.num_bins;
@@ -76,14 +79,16 @@ DriftReport DriftMonitor::Evaluate(absl::Time now, bool with_sample_ks) {
     }
     window_->Advance(now);
     reference = reference_;
-    report = BuildDriftReport(reference->bins(), reference->histogram(),
-                              reference->missing_count(), window_->Histogram(),
-                              window_->missing_count(), reference->stddev(),
-                              options_.min_samples);
-    if (with_sample_ks && report.status == DriftStatus::kOk) {
+    current = OwnedBinnedCounts::CopyOf(window_->Histogram());
+    current_missing = window_->missing_count();
+    if (with_sample_ks && window_->count() >= options_.min_samples) {
       current_sample = window_->SortedSample(options_.window.seed + ++evaluations_);
     }
   }
+  DriftReport report = BuildDriftReport(reference->bins(), reference->histogram(),
+                                        reference->missing_count(), current.view(),
+                                        current_missing, reference->stddev(),
+                                        options_.min_samples);
   if (with_sample_ks) {
     AddSampleKs(report, reference->sorted_sample(), current_sample, options_.sample_ks_method);
   }

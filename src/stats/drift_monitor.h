@@ -42,8 +42,8 @@ absl::Status ValidateDriftMonitorOptions(const DriftMonitorOptions& options);
 // Thread-safe: all methods may be called concurrently; one internal mutex serialises them.
 // Record() holds it for O(log B) work (amortised; see DriftWindow) and, past the learning phase,
 // never allocates. Freezing the reference happens once, inside the Record() call that completes
-// it (O(N log N)). Evaluate() does its O(B) work under the lock and the optional exact KS test
-// outside it.
+// it (O(N log N)). Evaluate() only snapshots the window under the lock (O(K * B), plus the
+// reservoirs when the exact KS test is requested) and computes the measures outside it.
 class DriftMonitor {
  public:
   // Learns the reference from the first options.reference_size values.
