@@ -1,11 +1,24 @@
 // Implementation of the summary renderers; see summary.h.
 #include "tools/load/summary.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
 
 namespace modelgate::tools {
+namespace {
+
+// Rounds to `digits` decimals so that the JSON shows the digits that mean something rather than
+// binary floating-point residue (dividing by a power of ten gives the double nearest the
+// decimal, which prints short).
+double Round(double value, int digits) {
+  double scale = std::pow(10.0, digits);
+  return std::round(value * scale) / scale;
+}
+
+}  // namespace
 
 std::string FormatJson(const LoadOptions& o, const LoadResult& r) {
   nlohmann::json j;
@@ -17,12 +30,16 @@ std::string FormatJson(const LoadOptions& o, const LoadResult& r) {
   j["ok"] = r.ok;
   j["errors"] = nlohmann::json::object();
   for (const auto& [code, n] : r.errors) j["errors"][code] = n;
-  j["duration_s"] = r.duration_s;
-  j["qps"] = r.qps();
-  j["latency_ms"] = {{"p50", r.latency.p50_ms},   {"p90", r.latency.p90_ms},
-                     {"p99", r.latency.p99_ms},   {"p999", r.latency.p999_ms},
-                     {"mean", r.latency.mean_ms}, {"min", r.latency.min_ms},
-                     {"max", r.latency.max_ms}};
+  j["duration_s"] = Round(r.duration_s, 6);
+  j["qps"] = Round(r.qps(), 1);
+  constexpr int kMicro = 3;  // Latencies are in ms; report whole microseconds.
+  j["latency_ms"] = {{"p50", Round(r.latency.p50_ms, kMicro)},
+                     {"p90", Round(r.latency.p90_ms, kMicro)},
+                     {"p99", Round(r.latency.p99_ms, kMicro)},
+                     {"p999", Round(r.latency.p999_ms, kMicro)},
+                     {"mean", Round(r.latency.mean_ms, kMicro)},
+                     {"min", Round(r.latency.min_ms, kMicro)},
+                     {"max", Round(r.latency.max_ms, kMicro)}};
   j["latency_quantiles"] = r.latency.exact ? "exact" : "log_histogram_1pct";
   j["arms"] = nlohmann::json::object();
   for (const auto& [arm, n] : r.arms) j["arms"][arm] = n;
