@@ -62,6 +62,16 @@ ModelInferRequest Fp32Request(std::vector<float> values) {
   return request;
 }
 
+// Runs the binary with `flags` and returns {exit code, stdout}.
+std::pair<std::optional<int>, std::string> RunFakeModel(std::vector<std::string> flags) {
+  flags.insert(flags.begin(), BinaryPath("modelgate-fake-model"));
+  auto child = ChildProcess::Spawn(flags);
+  EXPECT_TRUE(child.ok()) << child.status();
+  if (!child.ok()) return {std::nullopt, ""};
+  std::string out = child->ReadAllWithTimeout(milliseconds(10000)).value_or("");
+  return {child->WaitExit(milliseconds(10000)), out};
+}
+
 class FakeModelServer : public ::testing::Test {
  protected:
   void StartServer(std::vector<std::string> flags = {}) {
@@ -478,21 +488,17 @@ TEST_F(FakeModelServer, SigintExitsZero) {
   EXPECT_EQ(server_->process.WaitExit(milliseconds(10000)), 0);
 }
 
-// Runs the binary with `flags` and returns {exit code, stdout}.
-std::pair<std::optional<int>, std::string> RunFakeModel(std::vector<std::string> flags) {
-  flags.insert(flags.begin(), BinaryPath("modelgate-fake-model"));
-  auto child = ChildProcess::Spawn(flags);
-  EXPECT_TRUE(child.ok()) << child.status();
-  if (!child.ok()) return {std::nullopt, ""};
-  std::string out = child->ReadAllWithTimeout(milliseconds(10000)).value_or("");
-  return {child->WaitExit(milliseconds(10000)), out};
-}
-
 TEST(FakeModelFlags, HelpExitsZeroAndListsFlags) {
   auto [code, out] = RunFakeModel({"--help"});
   EXPECT_EQ(code, 0);
   EXPECT_THAT(out, HasSubstr("--latency_ms"));
   EXPECT_THAT(out, HasSubstr("--error_code"));
+}
+
+TEST_F(FakeModelServer, ABusyPortFailsInsteadOfSharingIt) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  // gRPC would set SO_REUSEPORT by default and let both bind; the second must fail.
+  EXPECT_EQ(RunFakeModel({"--port=" + std::to_string(server_->port)}).first, 1);
 }
 
 TEST(FakeModelFlags, BadFlagsExitNonZero) {

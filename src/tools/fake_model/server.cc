@@ -33,6 +33,9 @@ absl::StatusOr<std::unique_ptr<FakeModelServer>> FakeModelServer::Start(
   builder.RegisterService(&self->shared_->inference);
   builder.RegisterService(&self->shared_->health);
   builder.RegisterService(&self->shared_->echo);
+  // gRPC sets SO_REUSEPORT by default, which would let two servers share a fixed --port
+  // silently; a clash must fail loudly instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues;
