@@ -16,10 +16,9 @@ namespace {
 absl::StatusOr<int64_t> Total(const BinnedCounts& h, int num_bins, const char* which) {
   if (static_cast<int>(h.counts.size()) != num_bins ||
       static_cast<int>(h.offset_sums.size()) != num_bins) {
-    return absl::InvalidArgumentError(absl::StrCat("binned drift: ", which, " has ",
-                                                   h.counts.size(), " counts and ",
-                                                   h.offset_sums.size(), " sums, expected ",
-                                                   num_bins));
+    return absl::InvalidArgumentError(
+        absl::StrCat("binned drift: ", which, " has ", h.counts.size(), " counts and ",
+                     h.offset_sums.size(), " sums, expected ", num_bins));
   }
   int64_t total = 0;
   for (int64_t c : h.counts) {
@@ -86,10 +85,9 @@ absl::StatusOr<BinnedDrift> CompareBinned(const DriftBins& bins, const BinnedCou
     // integral over [left, right] of F = F(left) * width + sum over the bin of (right - x)/n,
     // and sum(right - x) = count * (right - anchor) - sum(x - anchor).
     const double to_right = right - bins.Anchor(k);
-    const double integral =
-        (f_left - g_left) * width +
-        (static_cast<double>(c) * to_right - reference.offset_sums[k]) / n_d -
-        (static_cast<double>(d) * to_right - current.offset_sums[k]) / m_d;
+    const double integral = (f_left - g_left) * width +
+                            (static_cast<double>(c) * to_right - reference.offset_sums[k]) / n_d -
+                            (static_cast<double>(d) * to_right - current.offset_sums[k]) / m_d;
     w1 += std::abs(integral);
     const double h_max = f_right - g_left, h_min = f_left - g_right;
     if (h_min < 0.0 && h_max > 0.0) bound += 2.0 * width * std::min(h_max, -h_min);

@@ -19,7 +19,7 @@ namespace modelgate::stats {
 // offsets from DriftBins::Anchor, for precision) and the range of the values (to close the open
 // end bins for W1). A view: it does not own the spans.
 struct BinnedCounts {
-  absl::Span<const int64_t> counts;     // one per bin
+  absl::Span<const int64_t> counts;      // one per bin
   absl::Span<const double> offset_sums;  // one per bin: sum of (value - bins.Anchor(bin))
   double min = std::numeric_limits<double>::infinity();   // smallest value counted
   double max = -std::numeric_limits<double>::infinity();  // largest value counted

@@ -9,8 +9,7 @@
 
 namespace modelgate::stats {
 
-absl::StatusOr<DriftBins> DriftBins::FromQuantiles(absl::Span<const double> values,
-                                                   int num_bins) {
+absl::StatusOr<DriftBins> DriftBins::FromQuantiles(absl::Span<const double> values, int num_bins) {
   if (num_bins < 2) {
     return absl::InvalidArgumentError(absl::StrCat("drift bins: need >= 2 bins, got ", num_bins));
   }

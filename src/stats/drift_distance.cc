@@ -24,8 +24,8 @@ absl::Status CheckFiniteSample(absl::Span<const double> s, const char* what) {
 }
 
 // Validates two weight vectors and returns their totals.
-absl::Status CheckWeights(absl::Span<const double> a, absl::Span<const double> b,
-                          const char* what, double& total_a, double& total_b) {
+absl::Status CheckWeights(absl::Span<const double> a, absl::Span<const double> b, const char* what,
+                          double& total_a, double& total_b) {
   if (a.size() != b.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": vectors differ in length (", a.size(), " vs ", b.size(), ")"));
@@ -113,8 +113,8 @@ double PsiEmptyBinShare(absl::Span<const double> shares) {
 absl::StatusOr<double> PopulationStabilityIndex(absl::Span<const double> reference,
                                                 absl::Span<const double> current) {
   double total_e = 0.0, total_a = 0.0;
-  if (absl::Status s = CheckWeights(reference, current, "PopulationStabilityIndex", total_e,
-                                    total_a);
+  if (absl::Status s =
+          CheckWeights(reference, current, "PopulationStabilityIndex", total_e, total_a);
       !s.ok()) {
     return s;
   }

@@ -74,9 +74,10 @@ absl::StatusOr<KsResult> KsTwoSampleSorted(absl::Span<const double> x_sorted,
   r.m = m;
   r.statistic_numerator = best;
   r.statistic = static_cast<double>(best) / (static_cast<double>(n) * m);
-  r.method = method == KsPValueMethod::kAuto
-                 ? (n * m <= kKsExactMaxCells ? KsPValueMethod::kExact : KsPValueMethod::kAsymptotic)
-                 : method;
+  r.method =
+      method == KsPValueMethod::kAuto
+          ? (n * m <= kKsExactMaxCells ? KsPValueMethod::kExact : KsPValueMethod::kAsymptotic)
+          : method;
   r.pvalue = KsPValue(n, m, best, r.method);
   return r;
 }

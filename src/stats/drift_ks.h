@@ -33,8 +33,8 @@ struct KsResult {
   // D is always a multiple of 1/(n*m); this is D * n * m, exactly.
   int64_t statistic_numerator = 0;
   double pvalue = 1.0;
-  int64_t n = 0;  // size of the first sample
-  int64_t m = 0;  // size of the second sample
+  int64_t n = 0;                                  // size of the first sample
+  int64_t m = 0;                                  // size of the second sample
   KsPValueMethod method = KsPValueMethod::kAuto;  // the method actually used (never kAuto)
 };
 

@@ -85,10 +85,9 @@ DriftReport DriftMonitor::Evaluate(absl::Time now, bool with_sample_ks) {
       current_sample = window_->SortedSample(options_.window.seed + ++evaluations_);
     }
   }
-  DriftReport report = BuildDriftReport(reference->bins(), reference->histogram(),
-                                        reference->missing_count(), current.view(),
-                                        current_missing, reference->stddev(),
-                                        options_.min_samples);
+  DriftReport report =
+      BuildDriftReport(reference->bins(), reference->histogram(), reference->missing_count(),
+                       current.view(), current_missing, reference->stddev(), options_.min_samples);
   if (with_sample_ks) {
     AddSampleKs(report, reference->sorted_sample(), current_sample, options_.sample_ks_method);
   }
@@ -99,6 +98,5 @@ std::shared_ptr<const DriftReference> DriftMonitor::reference() const {
   absl::MutexLock lock(&mu_);
   return reference_;
 }
-
 
 }  // namespace modelgate::stats

@@ -9,8 +9,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/random.h"
 #include "stats/drift_reservoir.h"
 
@@ -97,7 +97,7 @@ DriftReferenceLearner::DriftReferenceLearner(int64_t size, DriftReferenceOptions
 
 bool DriftReferenceLearner::Add(double value) {
   if (finite_ >= size_) return false;  // already complete
-  values_.push_back(value);  // non-finite included: the reference counts them as missing
+  values_.push_back(value);            // non-finite included: the reference counts them as missing
   if (!std::isfinite(value)) return false;
   return ++finite_ == size_;
 }

@@ -17,9 +17,9 @@
 namespace modelgate::stats {
 
 enum class DriftStatus {
-  kOk,                  // measures are filled in
-  kLearningReference,   // the reference is still being collected from the first N values
-  kInsufficientData,    // a side has fewer than min_samples values: no judgement
+  kOk,                 // measures are filled in
+  kLearningReference,  // the reference is still being collected from the first N values
+  kInsufficientData,   // a side has fewer than min_samples values: no judgement
 };
 
 // "ok", "learning_reference", "insufficient_data" (for JSON / metric labels).
@@ -29,8 +29,8 @@ struct DriftReport {
   static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
   DriftStatus status = DriftStatus::kInsufficientData;
-  int64_t reference_count = 0;  // finite values on the reference side
-  int64_t current_count = 0;    // finite values on the current side
+  int64_t reference_count = 0;    // finite values on the reference side
+  int64_t current_count = 0;      // finite values on the current side
   int64_t reference_missing = 0;  // non-finite values (NaN, +-inf), excluded from the measures
   int64_t current_missing = 0;
   int num_bins = 0;

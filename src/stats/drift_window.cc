@@ -117,9 +117,9 @@ std::vector<double> DriftWindow::SortedSample(uint64_t seed) const {
   for (const SubWindow& s : slots_) {
     if (s.count == 0) continue;
     pool.assign(s.reservoir.values().begin(), s.reservoir.values().end());
-    const size_t take = std::min(
-        pool.size(),
-        static_cast<size_t>(std::llround(target * static_cast<double>(s.count) / total)));
+    const size_t take =
+        std::min(pool.size(),
+                 static_cast<size_t>(std::llround(target * static_cast<double>(s.count) / total)));
     // Partial Fisher–Yates: the first `take` slots become a uniform subset of the reservoir.
     for (size_t i = 0; i < take; ++i) {
       const size_t j = i + static_cast<size_t>(rng.Below(pool.size() - i));

@@ -21,8 +21,8 @@ namespace modelgate::stats {
 
 struct DriftWindowOptions {
   absl::Duration sub_window = absl::Minutes(1);  // rotation granularity
-  int num_sub_windows = 10;                       // window length = num_sub_windows * sub_window
-  int sample_capacity = 512;                      // raw values kept per sub-window (Algorithm R)
+  int num_sub_windows = 10;                      // window length = num_sub_windows * sub_window
+  int sample_capacity = 512;                     // raw values kept per sub-window (Algorithm R)
   uint64_t seed = 0x5eed;
 };
 
@@ -33,8 +33,9 @@ class DriftWindow {
   DriftWindow(const DriftBins& bins, const DriftWindowOptions& options);
 
   // Counts `value` in the sub-window containing `now`, first expiring sub-windows that `now`
-  // has left behind. Non-finite values are only counted as missing. Values older than the window are dropped (late_dropped()). O(log B)
-  // amortised (a rotation costs O(B + capacity), once per sub-window); never allocates.
+  // has left behind. Non-finite values are only counted as missing. Values older than the window
+  // are dropped (late_dropped()). O(log B) amortised (a rotation costs O(B + capacity), once per
+  // sub-window); never allocates.
   void Record(double value, absl::Time now);
 
   // Expires the sub-windows that ended before `now` minus the window length.

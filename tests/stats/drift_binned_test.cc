@@ -83,7 +83,8 @@ TEST(DriftBins, TiesMergeBinsAndNonFiniteValuesAreIgnored) {
   auto bins = DriftBins::FromQuantiles(v, 10);
   ASSERT_TRUE(bins.ok());
   EXPECT_LT(bins->num_bins(), 10);
-  for (size_t i = 1; i < bins->edges().size(); ++i) EXPECT_LT(bins->edges()[i - 1], bins->edges()[i]);
+  for (size_t i = 1; i < bins->edges().size(); ++i)
+    EXPECT_LT(bins->edges()[i - 1], bins->edges()[i]);
   EXPECT_NE(bins->Locate(0.0), bins->Locate(1.0));
 }
 
@@ -131,11 +132,19 @@ TEST(BinnedDrift, BinnedKsIsALowerBoundAndExactW1IsBracketed) {
       std::vector<double> ref = Normal(rng, 3000, 0.0, 1.0);
       std::vector<double> cur;
       switch (scenario) {
-        case 0: cur = Normal(rng, 2000, 0.0, 1.0); break;
-        case 1: cur = Normal(rng, 2000, 0.5, 1.0); break;
-        case 2: cur = Normal(rng, 1500, 0.0, 2.0); break;
-        case 3: cur = Normal(rng, 800, 3.0, 0.5); break;  // mostly beyond the last edge
-        case 4:  // ties on both sides
+        case 0:
+          cur = Normal(rng, 2000, 0.0, 1.0);
+          break;
+        case 1:
+          cur = Normal(rng, 2000, 0.5, 1.0);
+          break;
+        case 2:
+          cur = Normal(rng, 1500, 0.0, 2.0);
+          break;
+        case 3:
+          cur = Normal(rng, 800, 3.0, 0.5);
+          break;  // mostly beyond the last edge
+        case 4:   // ties on both sides
           for (double& v : ref) v = std::round(v * 2.0) / 2.0;
           cur = Normal(rng, 2500, 0.2, 1.0);
           for (double& v : cur) v = std::round(v * 2.0) / 2.0;

@@ -32,8 +32,8 @@ TEST(JensenShannonDistance, KnownValuesAndNormalisation) {
   EXPECT_DOUBLE_EQ(*JensenShannonDistance(V{1, 2, 3}, V{2, 4, 6}), 0.0);  // same shares
   EXPECT_NEAR(*JensenShannonDistance(V{1, 0}, V{0, 1}), std::sqrt(std::log(2.0)), 1e-15);
   // P = (1, 0), Q = (1/2, 1/2): M = (3/4, 1/4).
-  const double jsd = 0.5 * std::log(4.0 / 3.0) +
-                     0.5 * (0.5 * std::log(0.5 / 0.75) + 0.5 * std::log(0.5 / 0.25));
+  const double jsd =
+      0.5 * std::log(4.0 / 3.0) + 0.5 * (0.5 * std::log(0.5 / 0.75) + 0.5 * std::log(0.5 / 0.25));
   EXPECT_NEAR(*JensenShannonDistance(V{3, 0}, V{1, 1}), std::sqrt(jsd), 1e-15);
 }
 

@@ -26,8 +26,8 @@ int64_t StatisticNumerator(const std::vector<bool>& is_x, int64_t n, int64_t m) 
 }
 
 TEST(KsExact, MatchesBruteForceEnumerationOfAllArrangements) {
-  for (auto [n, m] : std::vector<std::pair<int, int>>{{1, 1}, {2, 3}, {4, 4}, {5, 3}, {7, 6},
-                                                      {8, 8}, {10, 4}, {9, 7}}) {
+  for (auto [n, m] : std::vector<std::pair<int, int>>{
+           {1, 1}, {2, 3}, {4, 4}, {5, 3}, {7, 6}, {8, 8}, {10, 4}, {9, 7}}) {
     SCOPED_TRACE(::testing::Message() << "n=" << n << " m=" << m);
     // Every placement of n x's among n + m positions is equally likely under H0.
     std::vector<bool> is_x(n + m, false);

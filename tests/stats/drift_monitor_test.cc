@@ -1,6 +1,8 @@
 // DriftMonitor and ArmDriftComparison end to end: learning the reference, the minimum-sample
 // gate, detecting a shift (and not an identical stream), file references, the sliding window,
 // concurrent use, and no allocation when recording.
+#include "stats/drift_monitor.h"
+
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -11,7 +13,6 @@
 
 #include "gtest/gtest.h"
 #include "stats/drift_compare.h"
-#include "stats/drift_monitor.h"
 
 static std::atomic<int64_t> g_allocations{0};
 void* operator new(std::size_t size) {

@@ -85,8 +85,7 @@ TEST(DriftReference, RejectsNoFiniteValueAndBadOptions) {
   EXPECT_FALSE(DriftReference::FromValues(std::vector<double>{NAN, INFINITY}, {}).ok());
   EXPECT_FALSE(DriftReference::FromValues(std::vector<double>{}, {}).ok());
   EXPECT_FALSE(DriftReference::FromValues(std::vector<double>{1, 2}, {.num_bins = 1}).ok());
-  EXPECT_FALSE(
-      DriftReference::FromValues(std::vector<double>{1, 2}, {.sample_capacity = 0}).ok());
+  EXPECT_FALSE(DriftReference::FromValues(std::vector<double>{1, 2}, {.sample_capacity = 0}).ok());
 }
 
 TEST(DriftReference, LoadsAFileOfOneNumberPerLine) {

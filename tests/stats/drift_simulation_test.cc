@@ -58,8 +58,8 @@ TEST(DriftSimulation, PsiWithoutDriftMatchesItsNoiseFloor) {
     const double mean = sum / kReps;
     const double se = std::sqrt((sum_sq / kReps - mean * mean) / (kReps - 1));
     const double floor = 9.0 * (1.0 / c.n + 1.0 / c.m);
-    std::printf("    n=%d m=%d: mean PSI %.5f +- %.5f (MC s.e.), (B-1)(1/n+1/m) = %.5f\n", c.n,
-                c.m, mean, se, floor);
+    std::printf("    n=%d m=%d: mean PSI %.5f +- %.5f (MC s.e.), (B-1)(1/n+1/m) = %.5f\n", c.n, c.m,
+                mean, se, floor);
     // 4 s.e. of Monte-Carlo error; the formula is a first-order approximation, so also allow
     // 3% for its own bias at these sizes.
     EXPECT_NEAR(mean, floor, 4 * se + 0.03 * floor);
@@ -91,9 +91,10 @@ TEST(DriftSimulation, HalfSigmaShiftIsDetectedInAlmostEveryWindow) {
     ks_sample_hits += r.ks_sample.has_value() && r.ks_sample->pvalue < 0.01;
     min_psi = std::min(min_psi, r.psi);
   }
-  std::printf("    0.5 sigma shift, %d windows: PSI>0.1 in %d (min %.3f), KS p<0.01 in %d "
-              "(binned) / %d (exact on samples)\n",
-              kWindows, psi_hits, min_psi, ks_binned_hits, ks_sample_hits);
+  std::printf(
+      "    0.5 sigma shift, %d windows: PSI>0.1 in %d (min %.3f), KS p<0.01 in %d "
+      "(binned) / %d (exact on samples)\n",
+      kWindows, psi_hits, min_psi, ks_binned_hits, ks_sample_hits);
   EXPECT_GE(psi_hits, 0.95 * kWindows);
   EXPECT_GE(ks_binned_hits, 0.95 * kWindows);
   EXPECT_GE(ks_sample_hits, 0.95 * kWindows);
@@ -127,8 +128,8 @@ TEST(DriftSimulation, KsAsymptoticPValueIsCalibratedUnderH0) {
   for (KsPValueMethod method : {KsPValueMethod::kAsymptotic, KsPValueMethod::kStephens}) {
     const Calibration c = RejectionRates(rng, 400, 300, kReps, method);
     std::printf("    H0, n=400 m=300, %s: rejection rate %.4f @0.01, %.4f @0.05, %.4f @0.10\n",
-                method == KsPValueMethod::kAsymptotic ? "SciPy-asymp" : "Stephens", c.at01,
-                c.at05, c.at10);
+                method == KsPValueMethod::kAsymptotic ? "SciPy-asymp" : "Stephens", c.at01, c.at05,
+                c.at10);
     // KS on a discrete statistic is slightly conservative; the asymptotic p-values must be
     // neither inflated (upper limit) nor grossly conservative (lower limit, 0.8 * alpha).
     EXPECT_LE(c.at05, Upper(0.05, kReps));

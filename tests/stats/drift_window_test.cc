@@ -66,7 +66,7 @@ TEST(DriftWindow, KeepsOnlyTheLastKSubWindows) {
 TEST(DriftWindow, SubWindowBoundariesFollowTheCallersClock) {
   DriftWindow w(Bins(), ThreeMinutes());
   w.Record(0.5, kT0 + absl::Seconds(59));
-  w.Record(0.5, kT0 + absl::Seconds(60));  // next sub-window
+  w.Record(0.5, kT0 + absl::Seconds(60));                 // next sub-window
   w.Advance(kT0 + absl::Minutes(3) + absl::Seconds(59));  // first sub-window expires
   EXPECT_EQ(w.count(), 1);
 }
