@@ -1,13 +1,11 @@
 // Implementation of FlagSet; see flags.h.
 #include "tools/common/flags.h"
 
-#include <algorithm>
 #include <optional>
 #include <type_traits>
 #include <iostream>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"

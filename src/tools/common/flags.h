@@ -4,7 +4,7 @@
 //
 // Why not absl::flags: with Abseil 20220623 (Debian 12) `--help` exits with status 1 and, unless
 // the flags live in a file named after the binary, prints "No flags matched". These tools must
-// list their own flags and exit 0 on --help, so a forty-line parser is the simpler contract.
+// list their own flags and exit 0 on --help, so a small parser of our own is the simpler contract.
 #pragma once
 
 #include <cstdint>

@@ -20,7 +20,10 @@ class ModelRandom {
   explicit ModelRandom(uint64_t seed) : gen_(seed) {}
   double Uniform() { return gen_.Uniform(); }
   uint64_t Below(uint64_t n) { return gen_.Below(n); }
-  double Gaussian() { return normal_(bits_); }
+  double Gaussian() {
+    Bits bits{&gen_};
+    return normal_(bits);
+  }
 
  private:
   // Adapts SplitMix64 to the standard UniformRandomBitGenerator interface for <random>.
@@ -32,7 +35,6 @@ class ModelRandom {
     SplitMix64* gen;
   };
   SplitMix64 gen_;
-  Bits bits_{&gen_};
   std::normal_distribution<double> normal_;
 };
 
