@@ -23,8 +23,10 @@ double SmirnovSf(int64_t n, double d);
 // P(D_n >= d) for the two-sided one-sample statistic with n observations (SciPy: `kstwo.sf`).
 // Follows Simard & L'Ecuyer (2011): exact formulas (Ruben–Gambino, Durbin's matrix in the
 // Marsaglia–Tsang–Wang form, 2 * Smirnov for d >= 1/2) where affordable and, for large n, the
-// Pelz–Good expansion or Miller's 2 * Smirnov approximation. Absolute error is below ~1e-10
-// in the exact regions and the approximations are those SciPy uses, so the two agree.
+// Pelz–Good expansion or Miller's 2 * Smirnov approximation — the same choices SciPy makes, so
+// the two agree to ~1e-11 relative on a grid that visits every branch (drift_golden_test.cc).
+// Cost: microseconds typically; up to ~20 ms (Durbin, n near 1e5 and tiny d) or O(n) for the
+// Smirnov sum (~50 ms at n = 1e6).
 double KolmogorovSf(int64_t n, double d);
 
 // Exact P(D_{n,m} >= d) for the two-sample statistic when both samples come from one continuous

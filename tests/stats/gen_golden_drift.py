@@ -92,7 +92,10 @@ def ks_cases(rng):
 
 def ks_case(name, x, y):
     n, m = len(x), len(y)
-    asymp = stats.ks_2samp(x, y, method="asymp")
+    with warnings.catch_warnings():
+        if n == m == 1:  # kstwo with n = round(0.5) = 0 divides by zero; the p is NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+        asymp = stats.ks_2samp(x, y, method="asymp")
     exact_p = None
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # SciPy warns and falls back to asymp when exact fails
