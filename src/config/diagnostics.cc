@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
@@ -14,7 +15,15 @@ void Diagnostics::Add(SourcePos pos, absl::string_view path, absl::string_view m
   if (pos.line > 0) absl::StrAppend(&text, ":", pos.line, ":", pos.column);
   absl::StrAppend(&text, ": ");
   if (!path.empty()) absl::StrAppend(&text, path, ": ");
-  absl::StrAppend(&text, message);
+  // Parser messages can embed the offending byte (yaml-cpp's "unknown escape character: X");
+  // one error must stay one line for logs and for the file:line:col convention.
+  for (char c : message) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      absl::StrAppend(&text, absl::CHexEscape(absl::string_view(&c, 1)));
+    } else {
+      text.push_back(c);
+    }
+  }
   errors_.push_back(Entry{pos, std::move(text)});
 }
 
@@ -36,8 +45,15 @@ std::vector<std::string> Diagnostics::TakeSorted() && {
 }
 
 std::string KeyPath(absl::string_view parent, absl::string_view key) {
-  if (parent.empty()) return std::string(key);
-  return absl::StrCat(parent, ".", key);
+  // Keys come from the file and may be anything, including multi-line scalars; only plain
+  // identifier-like keys go in bare, so a message always stays one line.
+  const bool bare = !key.empty() && key.size() <= 60 &&
+                    std::all_of(key.begin(), key.end(), [](char c) {
+                      return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
+                    });
+  const std::string shown = bare ? std::string(key) : Quote(key);
+  if (parent.empty()) return shown;
+  return absl::StrCat(parent, ".", shown);
 }
 
 std::string IndexPath(absl::string_view parent, size_t index) {

@@ -17,6 +17,7 @@ class Diagnostics {
   explicit Diagnostics(std::string file) : file_(std::move(file)) {}
 
   // A pos with line 0 drops the "LINE:COL:" part; an empty path drops the "key.path:" part.
+  // Control characters in `message` are escaped so that every error is exactly one line.
   void Add(SourcePos pos, absl::string_view path, absl::string_view message);
 
   // Adds `status`'s message when it is not OK; returns status.ok().
@@ -37,7 +38,8 @@ class Diagnostics {
   std::vector<Entry> errors_;
 };
 
-// "a.b" (or "b" when parent is empty) and "a[3]": the key paths used in messages.
+// "a.b" (or "b" when parent is empty) and "a[3]": the key paths used in messages. A key
+// that is not a plain word ("x tenant", a multi-line scalar) is shown quoted and escaped.
 std::string KeyPath(absl::string_view parent, absl::string_view key);
 std::string IndexPath(absl::string_view parent, size_t index);
 

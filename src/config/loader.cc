@@ -63,10 +63,13 @@ LoadResult ParseConfig(const std::string& path, const std::string& text) {
   } else if (parsed.documents.empty() || parsed.documents[0].IsNull()) {
     diag.Add(SourcePos{1, 1}, "", absl::StrCat("the config is empty; ", kExpectedTopLevel));
   } else {
-    if (parsed.documents.size() > 1) {
-      // LoadConfig would silently use only the first; a second document is a pasting mistake.
-      diag.Add(parsed.documents[1].pos, "",
+    // yaml-cpp's Load would silently use only the first document; a second one is a pasting
+    // mistake. A trailing "---" with nothing after it is harmless.
+    for (size_t i = 1; i < parsed.documents.size(); ++i) {
+      if (parsed.documents[i].IsNull()) continue;
+      diag.Add(parsed.documents[i].pos, "",
                "the file holds more than one YAML document; a config is exactly one");
+      break;
     }
     BuildConfig(parsed.documents[0], diag, result.config);
   }

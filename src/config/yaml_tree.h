@@ -50,8 +50,9 @@ struct YamlParse {
   std::optional<YamlError> error;   // set => documents is empty
 };
 
-// Parses every document in `text`. Never throws. Anchors and aliases are expanded; an alias
-// cycle or pathological nesting is reported as an error rather than recursing without bound.
+// Parses every document in `text`. Never throws and always returns. Aliases are expanded into
+// copies of their anchored node; an alias inside its own anchor, nesting deeper than 64 levels
+// or more than 100000 nodes is reported as an error.
 YamlParse ParseYaml(absl::string_view text);
 
 }  // namespace modelgate::config

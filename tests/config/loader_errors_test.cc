@@ -358,7 +358,7 @@ TEST(ConfigLoader, RejectsInvalidHeaderKeysAndBinaryStickyHeader) {
       ElementsAre("c.yaml:10:9: routes[0].match.headers.X-Tenant: metadata key \"X-Tenant\" "
                   "must be lowercase (gRPC sends keys lowercased, so it could never match); "
                   "write \"x-tenant\"",
-                  "c.yaml:11:9: routes[0].match.headers.x tenant: metadata key \"x tenant\" may "
+                  "c.yaml:11:9: routes[0].match.headers.\"x tenant\": metadata key \"x tenant\" may "
                   "use only 0-9 a-z _ . -",
                   "c.yaml:15:22: routes[0].ab.sticky_header: must not end in \"-bin\": binary "
                   "headers carry raw bytes, not a user id (got \"x-user-bin\")"));
@@ -399,10 +399,51 @@ TEST(ConfigLoader, RejectsBadAddressesAndMethodPatterns) {
           "unix:/run/model.sock"));
 }
 
-TEST(ConfigLoader, RejectsAliasCycleInsteadOfRecursingForever) {
-  const std::vector<std::string> errors = Errors("listen: &a [*a]\n");
+TEST(ConfigLoader, RejectsAliasInsideItsOwnAnchor) {
+  // yaml-cpp's own node builder turns this into a cycle.
+  EXPECT_THAT(Errors("listen: &a [*a]\n"),
+              ElementsAre("c.yaml:1:13: invalid YAML: an alias cannot refer to a node that "
+                          "contains it"));
+}
+
+TEST(ConfigLoader, RejectsAliasFanOutBeyondTheNodeLimit) {
+  // Six levels of ten aliases each expand to a million nodes.
+  std::string text = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int level = 1; level <= 6; ++level) {
+    const std::string prev = "*l" + std::to_string(level - 1);
+    text += "l" + std::to_string(level) + ": &l" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) text += (i ? ", " : "") + prev;
+    text += "]\n";
+  }
+  const std::vector<std::string> errors = Errors(text);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_THAT(errors[0], ::testing::StartsWith("c.yaml:1:9: invalid YAML: nesting deeper than"));
+  EXPECT_THAT(errors[0], ::testing::MatchesRegex(
+                             "c\\.yaml:[0-9]+:[0-9]+: invalid YAML: more than 100000 nodes "
+                             "after expanding aliases"));
+}
+
+TEST(ConfigLoader, ExpandsAliasesAndReportsProblemsAtTheAlias) {
+  EXPECT_THAT(RouteErrors("  - name: &n r\n"                                      // 7
+                          "    strategy: forward\n"                               // 8
+                          "    forward: {backend: legacy}\n"                      // 9
+                          "  - name: f\n"                                         // 10
+                          "    strategy: forward\n"                               // 11
+                          "    forward: {backend: *n}\n"),                        // 12
+              ElementsAre("c.yaml:12:24: routes[1].forward.backend: undefined backend \"r\" "
+                          "(defined: legacy, candidate)"));
+}
+
+TEST(ConfigLoader, RejectsStrayCharacterThatStallsTheParser) {
+  // yaml-cpp 0.7's LoadAll never returns on these; the loader must.
+  EXPECT_THAT(Errors(", listen: 127.0.0.1:8500\n"),
+              ElementsAre("c.yaml:1:1: invalid YAML: unexpected \",\""));
+  EXPECT_THAT(Errors("- a\n, b\n"), ElementsAre("c.yaml:2:1: invalid YAML: unexpected \",\""));
+}
+
+TEST(ConfigLoader, AcceptsATrailingEmptyDocument) {
+  EXPECT_THAT(RouteErrors("  - {name: r, strategy: forward, forward: {backend: legacy}}\n"
+                          "---\n"),
+              ElementsAre());
 }
 
 TEST(ConfigLoader, ReportsEveryErrorTogetherInDocumentOrder) {

@@ -63,8 +63,9 @@ std::string Mutate(std::string text, SplitMix64& rng) {
   return text;
 }
 
-// "m.yaml: ..." (no position) or "m.yaml:LINE:COL: ..." with positive numbers.
+// "m.yaml: ..." (no position) or "m.yaml:LINE:COL: ..." with positive numbers, on one line.
 bool IsWellFormedError(const std::string& error) {
+  if (absl::StrContains(error, '\n')) return false;
   if (absl::StartsWith(error, std::string(kFile) + ": ")) return true;
   if (!absl::StartsWith(error, std::string(kFile) + ":")) return false;
   const std::vector<std::string> parts = absl::StrSplit(error, absl::MaxSplits(':', 3));
