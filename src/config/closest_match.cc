@@ -27,8 +27,8 @@ int EditDistance(absl::string_view a, absl::string_view b) {
 }
 
 std::optional<absl::string_view> ClosestMatch(absl::string_view word,
-                                             absl::Span<const absl::string_view> candidates,
-                                             int max_distance) {
+                                              absl::Span<const absl::string_view> candidates,
+                                              int max_distance) {
   std::optional<absl::string_view> best;
   int best_distance = max_distance + 1;
   for (absl::string_view candidate : candidates) {

@@ -15,7 +15,7 @@ int EditDistance(absl::string_view a, absl::string_view b);
 // The first candidate at the smallest distance, if that distance is <= max_distance and
 // smaller than the candidate itself (so "x" does not "mean" "ab").
 std::optional<absl::string_view> ClosestMatch(absl::string_view word,
-                                             absl::Span<const absl::string_view> candidates,
-                                             int max_distance = 2);
+                                              absl::Span<const absl::string_view> candidates,
+                                              int max_distance = 2);
 
 }  // namespace modelgate::config

@@ -47,10 +47,10 @@ std::vector<std::string> Diagnostics::TakeSorted() && {
 std::string KeyPath(absl::string_view parent, absl::string_view key) {
   // Keys come from the file and may be anything, including multi-line scalars; only plain
   // identifier-like keys go in bare, so a message always stays one line.
-  const bool bare = !key.empty() && key.size() <= 60 &&
-                    std::all_of(key.begin(), key.end(), [](char c) {
-                      return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
-                    });
+  const bool bare =
+      !key.empty() && key.size() <= 60 && std::all_of(key.begin(), key.end(), [](char c) {
+        return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
+      });
   const std::string shown = bare ? std::string(key) : Quote(key);
   if (parent.empty()) return shown;
   return absl::StrCat(parent, ".", shown);

@@ -151,9 +151,9 @@ void ReadArms(const YamlNode& node, const std::string& path, const RouteContext&
       const auto [it, inserted] = first_seen.emplace(arm.name, pos);
       if (!inserted) {
         if (name_node != nullptr) {
-          diag.Add(pos, arm_map.PathOf("name"),
-                   absl::StrCat("duplicate arm name ", Quote(arm.name), " (",
-                                FirstAt(it->second), ")"));
+          diag.Add(
+              pos, arm_map.PathOf("name"),
+              absl::StrCat("duplicate arm name ", Quote(arm.name), " (", FirstAt(it->second), ")"));
         } else {
           diag.Add(pos, arm_path,
                    absl::StrCat("duplicate arm name ", Quote(arm.name),
@@ -169,8 +169,7 @@ void ReadArms(const YamlNode& node, const std::string& path, const RouteContext&
   }
 }
 
-void ReadAb(const YamlNode& node, const std::string& path, const RouteContext& ctx,
-            AbConfig& out) {
+void ReadAb(const YamlNode& node, const std::string& path, const RouteContext& ctx, AbConfig& out) {
   Diagnostics& diag = ctx.diag;
   if (!ExpectMap(node, path, diag)) return;
   MapReader ab(node, path, {"arms", "sticky_header", "salt"}, diag);
@@ -208,8 +207,8 @@ std::optional<StrategyKind> ReadStrategy(const MapReader& route, Diagnostics& di
     if (s.name == *name) chosen = &s;
   }
   if (chosen == nullptr) {
-    std::string message = absl::StrCat("unknown strategy ", Quote(*name), " (known: ",
-                                       absl::StrJoin(known, ", "), ")");
+    std::string message = absl::StrCat("unknown strategy ", Quote(*name),
+                                       " (known: ", absl::StrJoin(known, ", "), ")");
     if (auto guess = ClosestMatch(*name, known)) {
       absl::StrAppend(&message, "; did you mean \"", *guess, "\"?");
     }

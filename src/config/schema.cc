@@ -91,7 +91,8 @@ bool ReadBackends(const YamlNode& node, Diagnostics& diag, std::vector<Backend>&
     bool named = false;
     if (const YamlNode* n = backend.Require("name")) {
       const std::string name_path = backend.PathOf("name");
-      if (auto s = ReadString(*n, name_path, diag); s && diag.Check(CheckName(*s), n->pos, name_path)) {
+      if (auto s = ReadString(*n, name_path, diag);
+          s && diag.Check(CheckName(*s), n->pos, name_path)) {
         const auto [it, inserted] = first_seen.emplace(*s, n->pos);
         if (inserted) {
           b.name = *s;

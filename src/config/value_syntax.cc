@@ -33,16 +33,14 @@ bool IsIdentifier(absl::string_view s) {
   return !s.empty() && IsIdentStart(s[0]) && AllOf(s.substr(1), IsIdentChar);
 }
 
-absl::Status Invalid(absl::string_view message) {
-  return absl::InvalidArgumentError(message);
-}
+absl::Status Invalid(absl::string_view message) { return absl::InvalidArgumentError(message); }
 
 }  // namespace
 
 absl::Status CheckHostPort(absl::string_view address, int min_port) {
   const auto malformed = [&] {
-    return Invalid(absl::StrCat("must be host:port, e.g. 127.0.0.1:8500 (got ", Quote(address),
-                                ")"));
+    return Invalid(
+        absl::StrCat("must be host:port, e.g. 127.0.0.1:8500 (got ", Quote(address), ")"));
   };
   absl::string_view host, port;
   if (absl::StartsWith(address, "[")) {
@@ -66,15 +64,16 @@ absl::Status CheckHostPort(absl::string_view address, int min_port) {
     return malformed();
   }
   if (value < min_port || value > 65535) {
-    return Invalid(
-        absl::StrCat("port must be between ", min_port, " and 65535 (got ", port, ")"));
+    return Invalid(absl::StrCat("port must be between ", min_port, " and 65535 (got ", port, ")"));
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckBackendAddress(absl::string_view address) {
   if (absl::StartsWith(address, "unix:")) {
-    if (address.size() == 5) return Invalid("unix: address needs a path, e.g. unix:/run/model.sock");
+    if (address.size() == 5) {
+      return Invalid("unix: address needs a path, e.g. unix:/run/model.sock");
+    }
     return absl::OkStatus();
   }
   return CheckHostPort(address, /*min_port=*/1);
@@ -82,8 +81,8 @@ absl::Status CheckBackendAddress(absl::string_view address) {
 
 absl::Status CheckName(absl::string_view name) {
   if (name.empty() || !AllOf(name, IsNameChar)) {
-    return Invalid(absl::StrCat("must be non-empty and use only A-Z a-z 0-9 _ . - (got ",
-                                Quote(name), ")"));
+    return Invalid(
+        absl::StrCat("must be non-empty and use only A-Z a-z 0-9 _ . - (got ", Quote(name), ")"));
   }
   return absl::OkStatus();
 }
@@ -99,8 +98,7 @@ absl::Status CheckMetadataKey(absl::string_view key) {
     }
   }
   if (!AllOf(key, IsMetadataKeyChar)) {
-    return Invalid(absl::StrCat("metadata key ", Quote(key),
-                                " may use only 0-9 a-z _ . -"));
+    return Invalid(absl::StrCat("metadata key ", Quote(key), " may use only 0-9 a-z _ . -"));
   }
   return absl::OkStatus();
 }
@@ -108,8 +106,7 @@ absl::Status CheckMetadataKey(absl::string_view key) {
 absl::Status CheckMetadataValue(absl::string_view value) {
   for (char c : value) {
     if (c < 0x20 || c > 0x7e) {
-      return Invalid(
-          absl::StrCat("metadata value ", Quote(value), " must be printable ASCII"));
+      return Invalid(absl::StrCat("metadata value ", Quote(value), " must be printable ASCII"));
     }
   }
   return absl::OkStatus();
@@ -124,18 +121,19 @@ absl::Status CheckServiceName(absl::string_view service) {
     rest.remove_prefix(dot + 1);
   }
   if (!ok) {
-    return Invalid(absl::StrCat(
-        "must be a full gRPC service name like inference.GRPCInferenceService (got ",
-        Quote(service), ")"));
+    return Invalid(
+        absl::StrCat("must be a full gRPC service name like inference.GRPCInferenceService (got ",
+                     Quote(service), ")"));
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckMethodName(absl::string_view method) {
   if (absl::StrContains(method, '/')) {
-    return Invalid(absl::StrCat("must be the method name only, e.g. Predict; put the service "
-                                "in match.service (got ",
-                                Quote(method), ")"));
+    return Invalid(
+        absl::StrCat("must be the method name only, e.g. Predict; put the service "
+                     "in match.service (got ",
+                     Quote(method), ")"));
   }
   if (!IsIdentifier(method)) {
     return Invalid(absl::StrCat("must be a method name like Predict (got ", Quote(method), ")"));
@@ -165,8 +163,8 @@ absl::StatusOr<int64_t> ParseByteSize(absl::string_view text) {
     absl::string_view suffix;
     int64_t factor;
   };
-  constexpr Unit kUnits[] = {{"KiB", int64_t{1} << 10}, {"MiB", int64_t{1} << 20},
-                             {"GiB", int64_t{1} << 30}};
+  constexpr Unit kUnits[] = {
+      {"KiB", int64_t{1} << 10}, {"MiB", int64_t{1} << 20}, {"GiB", int64_t{1} << 30}};
   absl::string_view digits = text;
   int64_t factor = 1;
   for (const Unit& unit : kUnits) {

@@ -126,8 +126,8 @@ std::optional<double> ReadNumber(const YamlNode& node, absl::string_view path, D
   return value;
 }
 
-std::optional<int64_t> ReadByteSize(const YamlNode& node, absl::string_view path,
-                                    Diagnostics& diag, int64_t min, int64_t max) {
+std::optional<int64_t> ReadByteSize(const YamlNode& node, absl::string_view path, Diagnostics& diag,
+                                    int64_t min, int64_t max) {
   if (!ExpectScalar(node, path, diag, "a byte count")) return std::nullopt;
   const absl::StatusOr<int64_t> bytes = ParseByteSize(node.scalar);
   if (!bytes.ok()) {
@@ -136,8 +136,7 @@ std::optional<int64_t> ReadByteSize(const YamlNode& node, absl::string_view path
   }
   if (*bytes < min || *bytes > max) {
     diag.Add(node.pos, path,
-             absl::StrCat("must be between ", min, " and ", max, " bytes (got ", node.scalar,
-                          ")"));
+             absl::StrCat("must be between ", min, " and ", max, " bytes (got ", node.scalar, ")"));
     return std::nullopt;
   }
   return *bytes;

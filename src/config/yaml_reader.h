@@ -33,8 +33,8 @@ std::optional<double> ReadNumber(const YamlNode& node, absl::string_view path, D
                                  double min);
 
 // A byte count: an integer, or an integer with a KiB/MiB/GiB suffix ("16MiB"), in [min, max].
-std::optional<int64_t> ReadByteSize(const YamlNode& node, absl::string_view path,
-                                    Diagnostics& diag, int64_t min, int64_t max);
+std::optional<int64_t> ReadByteSize(const YamlNode& node, absl::string_view path, Diagnostics& diag,
+                                    int64_t min, int64_t max);
 
 // Plain true or false (also True/TRUE/False/FALSE, as in YAML 1.2). YAML 1.1's yes/no/on/off
 // are rejected: "on" meaning true surprises people.

@@ -20,7 +20,7 @@ struct YamlNode {
   enum class Kind { kNull, kScalar, kSequence, kMap };
 
   Kind kind = Kind::kNull;
-  SourcePos pos;  // 1-based; a null map value carries its key's position (see ParseYaml)
+  SourcePos pos;       // 1-based; a null map value carries its key's position (see ParseYaml)
   std::string scalar;  // kScalar only: the text as written, without quotes
   // kScalar only: false for quoted and block scalars, which are always strings; a plain scalar
   // may also be read as a number or a bool.

@@ -69,11 +69,11 @@ TEST(ConfigLoader, RejectsMoreThanOneDocument) {
 }
 
 TEST(ConfigLoader, RejectsUnknownKeySuggestingTheClosest) {
-  EXPECT_THAT(RouteErrors("  - name: r\n"                                        // 7
-                          "    strategy: ab\n"                                   // 8
-                          "    ab:\n"                                            // 9
-                          "      arms: [{backend: legacy, weight: 1}]\n"         // 10
-                          "      sticky_haeder: x-user-id\n"),                   // 11
+  EXPECT_THAT(RouteErrors("  - name: r\n"                                 // 7
+                          "    strategy: ab\n"                            // 8
+                          "    ab:\n"                                     // 9
+                          "      arms: [{backend: legacy, weight: 1}]\n"  // 10
+                          "      sticky_haeder: x-user-id\n"),            // 11
               ElementsAre("c.yaml:11:7: routes[0].ab.sticky_haeder: unknown key "
                           "\"sticky_haeder\" (did you mean \"sticky_header\"?)"));
 }
@@ -86,18 +86,18 @@ TEST(ConfigLoader, RejectsUnknownKeyListingKnownOnesWhenNoneIsClose) {
 }
 
 TEST(ConfigLoader, RejectsDuplicateKeyWithBothPositions) {
-  EXPECT_THAT(RouteErrors("  - name: r\n"                                   // 7
-                          "    strategy: forward\n"                         // 8
-                          "    forward: {backend: legacy}\n"                // 9
-                          "    name: again\n"),                             // 10
+  EXPECT_THAT(RouteErrors("  - name: r\n"                     // 7
+                          "    strategy: forward\n"           // 8
+                          "    forward: {backend: legacy}\n"  // 9
+                          "    name: again\n"),               // 10
               ElementsAre("c.yaml:10:5: routes[0].name: duplicate key \"name\" (first at line "
                           "7, column 5)"));
 }
 
 TEST(ConfigLoader, RejectsDuplicateHeaderKeyInFlowMap) {
   EXPECT_THAT(
-      RouteErrors("  - name: r\n"                                                       // 7
-                  "    match: {headers: {x-tenant: a, x-tenant: b}}\n"                  // 8
+      RouteErrors("  - name: r\n"                                       // 7
+                  "    match: {headers: {x-tenant: a, x-tenant: b}}\n"  // 8
                   "    strategy: forward\n"
                   "    forward: {backend: legacy}\n"),
       ElementsAre("c.yaml:8:36: routes[0].match.headers.x-tenant: duplicate key \"x-tenant\" "
@@ -106,33 +106,32 @@ TEST(ConfigLoader, RejectsDuplicateHeaderKeyInFlowMap) {
 
 TEST(ConfigLoader, RejectsWrongTypes) {
   EXPECT_THAT(
-      Errors("listen: 127.0.0.1:8500\n"                                         // 1
-             "admin: [127.0.0.1:9901]\n"                                        // 2
-             "proxy:\n"                                                         // 3
-             "  threads: four\n"                                                // 4
-             "  unary_methods: /a.B/C\n"                                        // 5
-             "backends: {name: legacy, address: 127.0.0.1:9001}\n"              // 6
-             "routes:\n"                                                        // 7
-             "  - name: [r]\n"                                                  // 8
-             "    strategy: forward\n"                                          // 9
-             "    forward: {backend: legacy}\n"                                 // 10
-             "    arm_header: yes\n"                                            // 11
-             "    timeout_seconds: soon\n"),                                    // 12
-      ElementsAre(
-          "c.yaml:2:8: admin: must be a map (got a list)",
-          "c.yaml:4:12: proxy.threads: must be an integer (got \"four\")",
-          "c.yaml:5:18: proxy.unary_methods: must be a list (got \"/a.B/C\")",
-          "c.yaml:6:11: backends: must be a list (got a map)",
-          "c.yaml:8:11: routes[0].name: must be a string (got a list)",
-          "c.yaml:11:17: routes[0].arm_header: must be true or false (got \"yes\")",
-          "c.yaml:12:22: routes[0].timeout_seconds: must be a number (got \"soon\")"));
+      Errors("listen: 127.0.0.1:8500\n"                             // 1
+             "admin: [127.0.0.1:9901]\n"                            // 2
+             "proxy:\n"                                             // 3
+             "  threads: four\n"                                    // 4
+             "  unary_methods: /a.B/C\n"                            // 5
+             "backends: {name: legacy, address: 127.0.0.1:9001}\n"  // 6
+             "routes:\n"                                            // 7
+             "  - name: [r]\n"                                      // 8
+             "    strategy: forward\n"                              // 9
+             "    forward: {backend: legacy}\n"                     // 10
+             "    arm_header: yes\n"                                // 11
+             "    timeout_seconds: soon\n"),                        // 12
+      ElementsAre("c.yaml:2:8: admin: must be a map (got a list)",
+                  "c.yaml:4:12: proxy.threads: must be an integer (got \"four\")",
+                  "c.yaml:5:18: proxy.unary_methods: must be a list (got \"/a.B/C\")",
+                  "c.yaml:6:11: backends: must be a list (got a map)",
+                  "c.yaml:8:11: routes[0].name: must be a string (got a list)",
+                  "c.yaml:11:17: routes[0].arm_header: must be true or false (got \"yes\")",
+                  "c.yaml:12:22: routes[0].timeout_seconds: must be a number (got \"soon\")"));
 }
 
 TEST(ConfigLoader, RejectsQuotedNumbersAndBooleansNamingTheQuotes) {
-  EXPECT_THAT(RouteErrors("  - name: r\n"                                           // 7
-                          "    strategy: ab\n"                                      // 8
-                          "    ab: {arms: [{backend: legacy, weight: \"5\"}]}\n"    // 9
-                          "    arm_header: \"true\"\n"),                            // 10
+  EXPECT_THAT(RouteErrors("  - name: r\n"                                         // 7
+                          "    strategy: ab\n"                                    // 8
+                          "    ab: {arms: [{backend: legacy, weight: \"5\"}]}\n"  // 9
+                          "    arm_header: \"true\"\n"),                          // 10
               ElementsAre("c.yaml:9:43: routes[0].ab.arms[0].weight: must be an integer (got "
                           "\"5\"); remove the quotes",
                           "c.yaml:10:17: routes[0].arm_header: must be true or false (got "
@@ -142,27 +141,27 @@ TEST(ConfigLoader, RejectsQuotedNumbersAndBooleansNamingTheQuotes) {
 TEST(ConfigLoader, RejectsNullWhereAStringIsRequiredAtTheKey) {
   // yaml-cpp would read both as the string "null". A null value is reported at its key,
   // because yaml-cpp places an empty one at the next token, often on a later line.
-  EXPECT_THAT(RouteErrors("  - name:\n"                                // 7
-                          "    strategy: null\n"                       // 8
-                          "    forward: {backend: legacy}\n"),         // 9
+  EXPECT_THAT(RouteErrors("  - name:\n"                         // 7
+                          "    strategy: null\n"                // 8
+                          "    forward: {backend: legacy}\n"),  // 9
               ElementsAre("c.yaml:7:5: routes[0].name: must be a string (got null)",
                           "c.yaml:8:5: routes[0].strategy: must be a string (got null)"));
 }
 
 TEST(ConfigLoader, RejectsFractionalAndOutOfRangeIntegers) {
-  EXPECT_THAT(Errors("listen: 127.0.0.1:8500\n"                          // 1
-                     "admin: {listen: 127.0.0.1:9901}\n"                 // 2
-                     "proxy:\n"                                          // 3
-                     "  threads: 65\n"                                   // 4
-                     "  max_message_bytes: 512\n"                        // 5
-                     "  drain_seconds: -1\n"                             // 6
-                     "backends: [{name: a, address: localhost:1}]\n"     // 7
-                     "routes:\n"                                         // 8
-                     "  - name: r\n"                                     // 9
-                     "    strategy: ab\n"                                // 10
-                     "    ab:\n"                                         // 11
-                     "      arms:\n"                                     // 12
-                     "        - {backend: a, weight: 1.5}\n"             // 13
+  EXPECT_THAT(Errors("listen: 127.0.0.1:8500\n"                                           // 1
+                     "admin: {listen: 127.0.0.1:9901}\n"                                  // 2
+                     "proxy:\n"                                                           // 3
+                     "  threads: 65\n"                                                    // 4
+                     "  max_message_bytes: 512\n"                                         // 5
+                     "  drain_seconds: -1\n"                                              // 6
+                     "backends: [{name: a, address: localhost:1}]\n"                      // 7
+                     "routes:\n"                                                          // 8
+                     "  - name: r\n"                                                      // 9
+                     "    strategy: ab\n"                                                 // 10
+                     "    ab:\n"                                                          // 11
+                     "      arms:\n"                                                      // 12
+                     "        - {backend: a, weight: 1.5}\n"                              // 13
                      "        - {backend: a, name: b, weight: 99999999999999999999}\n"),  // 14
               ElementsAre("c.yaml:4:12: proxy.threads: must be <= 64 (got 65)",
                           "c.yaml:5:22: proxy.max_message_bytes: must be between 1024 and "
@@ -177,14 +176,14 @@ TEST(ConfigLoader, RejectsFractionalAndOutOfRangeIntegers) {
 TEST(ConfigLoader, RejectsByteSizesWithUnknownUnitsOrOverTheLimit) {
   EXPECT_THAT(Errors("listen: 127.0.0.1:8500\n"
                      "admin: {listen: 127.0.0.1:9901}\n"
-                     "proxy: {max_message_bytes: 16MB}\n"   // 3
+                     "proxy: {max_message_bytes: 16MB}\n"  // 3
                      "backends: [{name: a, address: localhost:1}]\n"
                      "routes: [{name: r, strategy: forward, forward: {backend: a}}]\n"),
               ElementsAre("c.yaml:3:28: proxy.max_message_bytes: must be a byte count: an "
                           "integer or an integer with KiB, MiB or GiB, e.g. 16MiB (got \"16MB\")"));
   EXPECT_THAT(Errors("listen: 127.0.0.1:8500\n"
                      "admin: {listen: 127.0.0.1:9901}\n"
-                     "proxy: {max_message_bytes: 2GiB}\n"   // 3
+                     "proxy: {max_message_bytes: 2GiB}\n"  // 3
                      "backends: [{name: a, address: localhost:1}]\n"
                      "routes: [{name: r, strategy: forward, forward: {backend: a}}]\n"),
               ElementsAre("c.yaml:3:28: proxy.max_message_bytes: must be between 1024 and "
@@ -192,15 +191,15 @@ TEST(ConfigLoader, RejectsByteSizesWithUnknownUnitsOrOverTheLimit) {
 }
 
 TEST(ConfigLoader, RejectsMissingRequiredKeysAtTheParentPosition) {
-  EXPECT_THAT(Errors("\n"                                        // 1
-                     "listen: 127.0.0.1:8500\n"                  // 2
-                     "admin: {}\n"                               // 3
-                     "backends:\n"                               // 4
-                     "  - name: legacy\n"                        // 5
-                     "routes:\n"                                 // 6
-                     "  - name: r\n"                             // 7
-                     "    ab:\n"                                 // 8
-                     "      arms: [{weight: 1}]\n"),             // 9
+  EXPECT_THAT(Errors("\n"                             // 1
+                     "listen: 127.0.0.1:8500\n"       // 2
+                     "admin: {}\n"                    // 3
+                     "backends:\n"                    // 4
+                     "  - name: legacy\n"             // 5
+                     "routes:\n"                      // 6
+                     "  - name: r\n"                  // 7
+                     "    ab:\n"                      // 8
+                     "      arms: [{weight: 1}]\n"),  // 9
               ElementsAre("c.yaml:3:8: admin.listen: required key is missing",
                           "c.yaml:5:5: backends[0].address: required key is missing",
                           "c.yaml:7:5: routes[0].strategy: required key is missing",
@@ -216,15 +215,15 @@ TEST(ConfigLoader, RejectsMissingTopLevelKeysAtTheFirstKey) {
 }
 
 TEST(ConfigLoader, RejectsReferencesToUndefinedBackends) {
-  EXPECT_THAT(RouteErrors("  - name: r\n"                                               // 7
-                          "    strategy: ab\n"                                          // 8
-                          "    ab:\n"                                                   // 9
-                          "      arms:\n"                                               // 10
-                          "        - {backend: candidat, weight: 1}\n"                  // 11
-                          "        - {backend: shadow, weight: 1}\n"                    // 12
-                          "  - name: f\n"                                               // 13
-                          "    strategy: forward\n"                                     // 14
-                          "    forward: {backend: legacyy}\n"),                         // 15
+  EXPECT_THAT(RouteErrors("  - name: r\n"                               // 7
+                          "    strategy: ab\n"                          // 8
+                          "    ab:\n"                                   // 9
+                          "      arms:\n"                               // 10
+                          "        - {backend: candidat, weight: 1}\n"  // 11
+                          "        - {backend: shadow, weight: 1}\n"    // 12
+                          "  - name: f\n"                               // 13
+                          "    strategy: forward\n"                     // 14
+                          "    forward: {backend: legacyy}\n"),         // 15
               ElementsAre("c.yaml:11:21: routes[0].ab.arms[0].backend: undefined backend "
                           "\"candidat\" (did you mean \"candidate\"?)",
                           "c.yaml:12:21: routes[0].ab.arms[1].backend: undefined backend "
@@ -239,7 +238,7 @@ TEST(ConfigLoader, DoesNotRepeatUndefinedBackendWhenABackendIsBroken) {
                      "admin: {listen: 127.0.0.1:9901}\n"
                      "backends:\n"
                      "  - {name: legacy, address: 127.0.0.1:9001}\n"
-                     "  - {name: \"bad name\", address: 127.0.0.1:9002}\n"   // 5
+                     "  - {name: \"bad name\", address: 127.0.0.1:9002}\n"  // 5
                      "routes: [{name: r, strategy: forward, forward: {backend: candidate}}]\n"),
               ElementsAre("c.yaml:5:12: backends[1].name: must be non-empty and use only A-Z "
                           "a-z 0-9 _ . - (got \"bad name\")"));
@@ -247,23 +246,23 @@ TEST(ConfigLoader, DoesNotRepeatUndefinedBackendWhenABackendIsBroken) {
 
 TEST(ConfigLoader, RejectsDuplicateBackendRouteAndArmNames) {
   EXPECT_THAT(
-      Errors("listen: 127.0.0.1:8500\n"                                   // 1
-             "admin: {listen: 127.0.0.1:9901}\n"                          // 2
-             "backends:\n"                                                // 3
-             "  - {name: legacy, address: 127.0.0.1:9001}\n"              // 4
-             "  - {name: legacy, address: 127.0.0.1:9002}\n"              // 5
-             "routes:\n"                                                  // 6
-             "  - name: r\n"                                              // 7
-             "    strategy: ab\n"                                         // 8
-             "    ab:\n"                                                  // 9
-             "      arms:\n"                                              // 10
-             "        - {backend: legacy, weight: 1}\n"                   // 11
-             "        - {backend: legacy, weight: 1}\n"                   // 12
-             "        - {backend: legacy, weight: 1, name: x}\n"          // 13
-             "        - {backend: legacy, weight: 1, name: x}\n"          // 14
-             "  - name: r\n"                                              // 15
-             "    strategy: forward\n"                                    // 16
-             "    forward: {backend: legacy}\n"),                         // 17
+      Errors("listen: 127.0.0.1:8500\n"                           // 1
+             "admin: {listen: 127.0.0.1:9901}\n"                  // 2
+             "backends:\n"                                        // 3
+             "  - {name: legacy, address: 127.0.0.1:9001}\n"      // 4
+             "  - {name: legacy, address: 127.0.0.1:9002}\n"      // 5
+             "routes:\n"                                          // 6
+             "  - name: r\n"                                      // 7
+             "    strategy: ab\n"                                 // 8
+             "    ab:\n"                                          // 9
+             "      arms:\n"                                      // 10
+             "        - {backend: legacy, weight: 1}\n"           // 11
+             "        - {backend: legacy, weight: 1}\n"           // 12
+             "        - {backend: legacy, weight: 1, name: x}\n"  // 13
+             "        - {backend: legacy, weight: 1, name: x}\n"  // 14
+             "  - name: r\n"                                      // 15
+             "    strategy: forward\n"                            // 16
+             "    forward: {backend: legacy}\n"),                 // 17
       ElementsAre(
           "c.yaml:5:12: backends[1].name: duplicate backend name \"legacy\" (first at line 4, "
           "column 12)",
@@ -277,22 +276,22 @@ TEST(ConfigLoader, RejectsDuplicateBackendRouteAndArmNames) {
 }
 
 TEST(ConfigLoader, RejectsNegativeWeights) {
-  EXPECT_THAT(RouteErrors("  - name: r\n"                                          // 7
-                          "    strategy: ab\n"                                     // 8
-                          "    ab:\n"                                              // 9
-                          "      arms:\n"                                          // 10
-                          "        - {backend: legacy, weight: 10}\n"              // 11
-                          "        - {backend: candidate, weight: -5}\n"),         // 12
+  EXPECT_THAT(RouteErrors("  - name: r\n"                                   // 7
+                          "    strategy: ab\n"                              // 8
+                          "    ab:\n"                                       // 9
+                          "      arms:\n"                                   // 10
+                          "        - {backend: legacy, weight: 10}\n"       // 11
+                          "        - {backend: candidate, weight: -5}\n"),  // 12
               ElementsAre("c.yaml:12:40: routes[0].ab.arms[1].weight: must be >= 0 (got -5)"));
 }
 
 TEST(ConfigLoader, RejectsWeightsSummingToZero) {
-  EXPECT_THAT(RouteErrors("  - name: r\n"                                          // 7
-                          "    strategy: ab\n"                                     // 8
-                          "    ab:\n"                                              // 9
-                          "      arms:\n"                                          // 10
-                          "        - {backend: legacy, weight: 0}\n"               // 11
-                          "        - {backend: candidate, weight: 0}\n"),          // 12
+  EXPECT_THAT(RouteErrors("  - name: r\n"                                  // 7
+                          "    strategy: ab\n"                             // 8
+                          "    ab:\n"                                      // 9
+                          "      arms:\n"                                  // 10
+                          "        - {backend: legacy, weight: 0}\n"       // 11
+                          "        - {backend: candidate, weight: 0}\n"),  // 12
               ElementsAre("c.yaml:11:9: routes[0].ab.arms: weights sum to 0; at least one arm "
                           "needs a positive weight"));
 }
@@ -313,20 +312,20 @@ TEST(ConfigLoader, RejectsEmptyLists) {
 }
 
 TEST(ConfigLoader, RejectsStrategyWithoutItsBlock) {
-  EXPECT_THAT(RouteErrors("  - name: a\n"                  // 7
-                          "    strategy: ab\n"             // 8
-                          "  - name: f\n"                  // 9
-                          "    strategy: forward\n"),      // 10
+  EXPECT_THAT(RouteErrors("  - name: a\n"              // 7
+                          "    strategy: ab\n"         // 8
+                          "  - name: f\n"              // 9
+                          "    strategy: forward\n"),  // 10
               ElementsAre("c.yaml:7:5: routes[0].ab: required when strategy is \"ab\"",
                           "c.yaml:9:5: routes[1].forward: required when strategy is "
                           "\"forward\""));
 }
 
 TEST(ConfigLoader, RejectsBlockOfAnotherStrategy) {
-  EXPECT_THAT(RouteErrors("  - name: a\n"                                       // 7
-                          "    strategy: ab\n"                                  // 8
-                          "    ab: {arms: [{backend: legacy, weight: 1}]}\n"    // 9
-                          "    forward: {backend: legacy}\n"),                  // 10
+  EXPECT_THAT(RouteErrors("  - name: a\n"                                     // 7
+                          "    strategy: ab\n"                                // 8
+                          "    ab: {arms: [{backend: legacy, weight: 1}]}\n"  // 9
+                          "    forward: {backend: legacy}\n"),                // 10
               ElementsAre("c.yaml:10:5: routes[0].forward: only allowed when strategy is "
                           "\"forward\" (this route's is \"ab\")"));
 }
@@ -346,27 +345,28 @@ TEST(ConfigLoader, RejectsUnknownStrategyListingKnownOnes) {
 
 TEST(ConfigLoader, RejectsInvalidHeaderKeysAndBinaryStickyHeader) {
   EXPECT_THAT(
-      RouteErrors("  - name: r\n"                                                    // 7
-                  "    match:\n"                                                     // 8
-                  "      headers:\n"                                                 // 9
-                  "        X-Tenant: acme\n"                                         // 10
-                  "        \"x tenant\": acme\n"                                     // 11
-                  "    strategy: ab\n"                                               // 12
-                  "    ab:\n"                                                        // 13
-                  "      arms: [{backend: legacy, weight: 1}]\n"                     // 14
-                  "      sticky_header: x-user-bin\n"),                              // 15
-      ElementsAre("c.yaml:10:9: routes[0].match.headers.X-Tenant: metadata key \"X-Tenant\" "
-                  "must be lowercase (gRPC sends keys lowercased, so it could never match); "
-                  "write \"x-tenant\"",
-                  "c.yaml:11:9: routes[0].match.headers.\"x tenant\": metadata key \"x tenant\" may "
-                  "use only 0-9 a-z _ . -",
-                  "c.yaml:15:22: routes[0].ab.sticky_header: must not end in \"-bin\": binary "
-                  "headers carry raw bytes, not a user id (got \"x-user-bin\")"));
+      RouteErrors("  - name: r\n"                                 // 7
+                  "    match:\n"                                  // 8
+                  "      headers:\n"                              // 9
+                  "        X-Tenant: acme\n"                      // 10
+                  "        \"x tenant\": acme\n"                  // 11
+                  "    strategy: ab\n"                            // 12
+                  "    ab:\n"                                     // 13
+                  "      arms: [{backend: legacy, weight: 1}]\n"  // 14
+                  "      sticky_header: x-user-bin\n"),           // 15
+      ElementsAre(
+          "c.yaml:10:9: routes[0].match.headers.X-Tenant: metadata key \"X-Tenant\" "
+          "must be lowercase (gRPC sends keys lowercased, so it could never match); "
+          "write \"x-tenant\"",
+          "c.yaml:11:9: routes[0].match.headers.\"x tenant\": metadata key \"x tenant\" may "
+          "use only 0-9 a-z _ . -",
+          "c.yaml:15:22: routes[0].ab.sticky_header: must not end in \"-bin\": binary "
+          "headers carry raw bytes, not a user id (got \"x-user-bin\")"));
 }
 
 TEST(ConfigLoader, RejectsMalformedServiceAndMethod) {
   EXPECT_THAT(
-      RouteErrors("  - name: r\n"                                                  // 7
+      RouteErrors("  - name: r\n"                                                      // 7
                   "    match: {service: /bench.Model, method: bench.Model/Predict}\n"  // 8
                   "    strategy: forward\n"
                   "    forward: {backend: legacy}\n"),
@@ -378,25 +378,24 @@ TEST(ConfigLoader, RejectsMalformedServiceAndMethod) {
 
 TEST(ConfigLoader, RejectsBadAddressesAndMethodPatterns) {
   EXPECT_THAT(
-      Errors("listen: 127.0.0.1\n"                                                  // 1
-             "admin: {listen: \"127.0.0.1:70000\"}\n"                               // 2
-             "proxy: {unary_methods: [/a.B/C, a.B/C, /a.B/, /a/b/c]}\n"             // 3
-             "backends:\n"                                                          // 4
-             "  - {name: a, address: 127.0.0.1:0}\n"                                // 5
-             "  - {name: b, address: \"unix:\"}\n"                                  // 6
+      Errors("listen: 127.0.0.1\n"                                       // 1
+             "admin: {listen: \"127.0.0.1:70000\"}\n"                    // 2
+             "proxy: {unary_methods: [/a.B/C, a.B/C, /a.B/, /a/b/c]}\n"  // 3
+             "backends:\n"                                               // 4
+             "  - {name: a, address: 127.0.0.1:0}\n"                     // 5
+             "  - {name: b, address: \"unix:\"}\n"                       // 6
              "routes: [{name: r, strategy: forward, forward: {backend: a}}]\n"),
-      ElementsAre(
-          "c.yaml:1:9: listen: must be host:port, e.g. 127.0.0.1:8500 (got \"127.0.0.1\")",
-          "c.yaml:2:17: admin.listen: port must be between 0 and 65535 (got 70000)",
-          "c.yaml:3:33: proxy.unary_methods[1]: must look like /pkg.Service/Method or "
-          "/pkg.Service/* (got \"a.B/C\")",
-          "c.yaml:3:40: proxy.unary_methods[2]: must look like /pkg.Service/Method or "
-          "/pkg.Service/* (got \"/a.B/\")",
-          "c.yaml:3:47: proxy.unary_methods[3]: must look like /pkg.Service/Method or "
-          "/pkg.Service/* (got \"/a/b/c\")",
-          "c.yaml:5:24: backends[0].address: port must be between 1 and 65535 (got 0)",
-          "c.yaml:6:24: backends[1].address: unix: address needs a path, e.g. "
-          "unix:/run/model.sock"));
+      ElementsAre("c.yaml:1:9: listen: must be host:port, e.g. 127.0.0.1:8500 (got \"127.0.0.1\")",
+                  "c.yaml:2:17: admin.listen: port must be between 0 and 65535 (got 70000)",
+                  "c.yaml:3:33: proxy.unary_methods[1]: must look like /pkg.Service/Method or "
+                  "/pkg.Service/* (got \"a.B/C\")",
+                  "c.yaml:3:40: proxy.unary_methods[2]: must look like /pkg.Service/Method or "
+                  "/pkg.Service/* (got \"/a.B/\")",
+                  "c.yaml:3:47: proxy.unary_methods[3]: must look like /pkg.Service/Method or "
+                  "/pkg.Service/* (got \"/a/b/c\")",
+                  "c.yaml:5:24: backends[0].address: port must be between 1 and 65535 (got 0)",
+                  "c.yaml:6:24: backends[1].address: unix: address needs a path, e.g. "
+                  "unix:/run/model.sock"));
 }
 
 TEST(ConfigLoader, RejectsAliasInsideItsOwnAnchor) {
@@ -423,12 +422,12 @@ TEST(ConfigLoader, RejectsAliasFanOutBeyondTheNodeLimit) {
 }
 
 TEST(ConfigLoader, ExpandsAliasesAndReportsProblemsAtTheAlias) {
-  EXPECT_THAT(RouteErrors("  - name: &n r\n"                                      // 7
-                          "    strategy: forward\n"                               // 8
-                          "    forward: {backend: legacy}\n"                      // 9
-                          "  - name: f\n"                                         // 10
-                          "    strategy: forward\n"                               // 11
-                          "    forward: {backend: *n}\n"),                        // 12
+  EXPECT_THAT(RouteErrors("  - name: &n r\n"                  // 7
+                          "    strategy: forward\n"           // 8
+                          "    forward: {backend: legacy}\n"  // 9
+                          "  - name: f\n"                     // 10
+                          "    strategy: forward\n"           // 11
+                          "    forward: {backend: *n}\n"),    // 12
               ElementsAre("c.yaml:12:24: routes[1].forward.backend: undefined backend \"r\" "
                           "(defined: legacy, candidate)"));
 }
@@ -449,21 +448,20 @@ TEST(ConfigLoader, AcceptsATrailingEmptyDocument) {
 TEST(ConfigLoader, ReportsEveryErrorTogetherInDocumentOrder) {
   // Checks run section by section (backends before routes) but the report follows the file.
   EXPECT_THAT(
-      Errors("routes:\n"                                                        // 1
-             "  - name: r\n"                                                    // 2
-             "    strategy: forward\n"                                          // 3
-             "    forward: {backend: nope}\n"                                   // 4
-             "    arm_header: 1\n"                                              // 5
-             "listen: 127.0.0.1:8500\n"                                         // 6
-             "admin: {listen: 127.0.0.1:9901, lsiten: x}\n"                     // 7
-             "backends:\n"                                                      // 8
-             "  - {name: a, address: 127.0.0.1:9001, weight: 3}\n"),            // 9
-      ElementsAre(
-          "c.yaml:4:24: routes[0].forward.backend: undefined backend \"nope\" (defined: a)",
-          "c.yaml:5:17: routes[0].arm_header: must be true or false (got \"1\")",
-          "c.yaml:7:33: admin.lsiten: unknown key \"lsiten\" (did you mean \"listen\"?)",
-          "c.yaml:9:40: backends[0].weight: unknown key \"weight\" (expected one of: name, "
-          "address)"));
+      Errors("routes:\n"                                              // 1
+             "  - name: r\n"                                          // 2
+             "    strategy: forward\n"                                // 3
+             "    forward: {backend: nope}\n"                         // 4
+             "    arm_header: 1\n"                                    // 5
+             "listen: 127.0.0.1:8500\n"                               // 6
+             "admin: {listen: 127.0.0.1:9901, lsiten: x}\n"           // 7
+             "backends:\n"                                            // 8
+             "  - {name: a, address: 127.0.0.1:9001, weight: 3}\n"),  // 9
+      ElementsAre("c.yaml:4:24: routes[0].forward.backend: undefined backend \"nope\" (defined: a)",
+                  "c.yaml:5:17: routes[0].arm_header: must be true or false (got \"1\")",
+                  "c.yaml:7:33: admin.lsiten: unknown key \"lsiten\" (did you mean \"listen\"?)",
+                  "c.yaml:9:40: backends[0].weight: unknown key \"weight\" (expected one of: name, "
+                  "address)"));
 }
 
 }  // namespace

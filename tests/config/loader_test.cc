@@ -143,9 +143,9 @@ routes: [{name: r, strategy: forward, forward: {backend: a}}]
 }
 
 TEST(ConfigLoader, AcceptsByteSizesWithBinarySuffixes) {
-  const std::pair<const char*, int64_t> cases[] = {
-      {"4KiB", 4096}, {"16MiB", 16 << 20}, {"1GiB", 1 << 30},
-      {"\"2MiB\"", 2 << 20}, {"1024", 1024}, {"2147483647", 2147483647}};
+  const std::pair<const char*, int64_t> cases[] = {{"4KiB", 4096},    {"16MiB", 16 << 20},
+                                                   {"1GiB", 1 << 30}, {"\"2MiB\"", 2 << 20},
+                                                   {"1024", 1024},    {"2147483647", 2147483647}};
   for (const auto& [text, bytes] : cases) {
     const LoadResult r = ParseConfig("c.yaml", WithMessageBytes(text));
     ASSERT_TRUE(r.ok()) << text << ": " << ToText(r.errors);
@@ -252,8 +252,8 @@ routes: [{name: r, strategy: forward, forward: {backend: b}}]
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(std::string(config.status().message()),
-            path + ":1:9: listen: must be host:port, e.g. 127.0.0.1:8500 (got \"nope\")\n" +
-                path + ":4:58: routes[0].forward.backend: undefined backend \"b\" (defined: a)");
+            path + ":1:9: listen: must be host:port, e.g. 127.0.0.1:8500 (got \"nope\")\n" + path +
+                ":4:58: routes[0].forward.backend: undefined backend \"b\" (defined: a)");
 }
 
 TEST(ConfigLoader, StatusCarriesTheConfigWhenValid) {
