@@ -463,8 +463,8 @@ TEST_F(FakeModelServer, EchoClientCancelDuringDelayIsCountedPromptly) {
   EXPECT_GE(Stats().completed_calls(), 0);
 }
 
-TEST_F(FakeModelServer, ServesWithSeveralThreads) {
-  ASSERT_NO_FATAL_FAILURE(StartServer({"--threads=3"}));
+TEST_F(FakeModelServer, ServesWithSeveralThreadsAndTheMinimalStack) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--threads=3", "--minimal_stack"}));
   for (int i = 0; i < 20; ++i) {
     ModelInferResponse response;
     ASSERT_TRUE(Infer(Fp32Request({1}), response).ok());

@@ -93,7 +93,7 @@ TEST_F(LoadTest, FailedCallsAreCountedByCodeAndStillExitZero) {
 TEST_F(LoadTest, DurationRunWithWarmupMeasuresAboutTheDuration) {
   ASSERT_NO_FATAL_FAILURE(StartModel());
   LoadRun run = RunLoad({target(), "--duration=0.5", "--warmup=0.2", "--concurrency=4",
-                     "--connections=2", "--json"});
+                     "--connections=2", "--minimal_stack", "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.out;
   nlohmann::json j = ParseJson(run.out);
   EXPECT_GT(j["completed"].get<int64_t>(), 0);

@@ -1,9 +1,9 @@
 // Implementation of FlagSet; see flags.h.
 #include "tools/common/flags.h"
 
+#include <iostream>
 #include <optional>
 #include <type_traits>
-#include <iostream>
 #include <utility>
 
 #include "absl/strings/numbers.h"

@@ -15,6 +15,9 @@ void RegisterFakeModelFlags(FlagSet& flags, FakeModelOptions& o, std::string& er
   flags.Add("threads", &o.threads, "Completion queues, each with one polling thread.");
   flags.Add("shutdown_grace_ms", &o.shutdown_grace_ms,
             "On SIGTERM/SIGINT, how long in-flight calls may finish before they are cancelled.");
+  flags.Add("minimal_stack", &o.minimal_stack,
+            "Serve with GRPC_ARG_MINIMAL_STACK (cheaper per call; the server then no longer "
+            "enforces deadlines itself, clients still do). For benchmarks.");
   flags.Add("latency_ms", &o.latency_ms, "Fixed extra latency added to every ModelInfer call.");
   flags.Add("latency_jitter_ms", &o.latency_jitter_ms,
             "Uniformly random extra latency 0..J ms added to every ModelInfer call.");

@@ -18,6 +18,7 @@ struct FakeModelOptions {
   std::string version = "1";
   int64_t threads = 1;  // Completion queues, one polling thread each.
   int64_t shutdown_grace_ms = 1000;
+  bool minimal_stack = false;
 
   // ModelInfer behaviour.
   int64_t latency_ms = 0;

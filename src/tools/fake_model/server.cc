@@ -36,6 +36,7 @@ absl::StatusOr<std::unique_ptr<FakeModelServer>> FakeModelServer::Start(
   // gRPC sets SO_REUSEPORT by default, which would let two servers share a fixed --port
   // silently; a clash must fail loudly instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  if (options.minimal_stack) builder.AddChannelArgument(GRPC_ARG_MINIMAL_STACK, 1);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues;

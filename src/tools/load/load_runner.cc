@@ -77,6 +77,7 @@ class Loop {
       args.SetMaxSendMessageSize(kMaxMessageBytes);
       // Count every failure as the target produced it; no hidden transparent retries.
       args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+      if (o_.minimal_stack) args.SetInt(GRPC_ARG_MINIMAL_STACK, 1);
       auto channel =
           grpc::CreateCustomChannel(o_.target, grpc::InsecureChannelCredentials(), args);
       auto deadline =

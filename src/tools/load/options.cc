@@ -46,6 +46,9 @@ void RegisterLoadFlags(FlagSet& flags, LoadOptions& o) {
             "\"(none)\" when absent. Empty to skip.");
   flags.Add("connections", &o.connections,
             "Channels (each its own TCP connection); calls are spread round-robin.");
+  flags.Add("minimal_stack", &o.minimal_stack,
+            "Use GRPC_ARG_MINIMAL_STACK on the channels (cheaper per call; deadlines are then "
+            "enforced by the server only).");
   flags.Add("max_samples", &o.max_samples,
             "Latencies kept for exact quantiles; beyond, quantiles come from a log histogram "
             "with <1% relative error.");

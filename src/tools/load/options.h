@@ -28,6 +28,7 @@ struct LoadOptions {
   std::string arm_header = "x-modelgate-arm";
   int64_t connections = 1;
   int64_t max_samples = 1000000;
+  bool minimal_stack = false;
 };
 
 void RegisterLoadFlags(FlagSet& flags, LoadOptions& options);
