@@ -2,6 +2,7 @@
 #include "admin/admin_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -33,6 +34,12 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(const std::strin
   std::unique_ptr<AdminServer> self(new AdminServer());
   self->http_ = std::make_unique<httplib::Server>();
   httplib::Server& http = *self->http_;
+  // httplib's default also sets SO_REUSEPORT, which lets a second process bind the same port
+  // without error; keep only SO_REUSEADDR (restart while old connections are in TIME_WAIT).
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
 
   http.Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics->Serialize(), "text/plain; version=0.0.4; charset=utf-8");

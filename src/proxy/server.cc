@@ -38,6 +38,9 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &self->port_);
+  // gRPC sets SO_REUSEPORT by default: a second modelgate on the same port would start and
+  // silently take half the connections. A busy port must be an error.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterAsyncGenericService(&self->generic_);
   const int limit = static_cast<int>(config.proxy.max_message_bytes);
   builder.SetMaxReceiveMessageSize(limit);
