@@ -1,8 +1,9 @@
 // InferCall: the ModelInfer hot path of modelgate-fake-model. Objects are pooled per Worker and
 // reused (request, response and their protobuf allocations survive between calls), so a call
 // costs gRPC's own work plus the arithmetic. Injected latency waits on a grpc::Alarm, never on
-// a thread; only then is the done notification requested, so a cancelled call stops waiting
-// at once, and calls without latency skip that extra completion.
+// a thread. The done notification is requested only when the server injects latency: then a
+// cancelled call stops waiting at once; without latency there is nothing to interrupt, and the
+// hot path saves that extra completion.
 #pragma once
 
 #include <optional>
