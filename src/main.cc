@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "admin/admin_server.h"
 #include "common/log.h"
+#include "common/process_setup.h"
 #include "config/file_watcher.h"
 #include "config/loader.h"
 #include "control/config_reloader.h"
@@ -184,4 +185,7 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace modelgate
 
-int main(int argc, char** argv) { return modelgate::Main(argc, argv); }
+int main(int argc, char** argv) {
+  modelgate::SetUpProcess();
+  return modelgate::Main(argc, argv);
+}

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "common/process_setup.h"
 #include "tools/common/flags.h"
 #include "tools/fake_model/options.h"
 #include "tools/fake_model/server.h"
@@ -27,6 +28,7 @@ void ForwardSignal(int signal_number) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  modelgate::SetUpProcess();
   using namespace modelgate::tools;  // NOLINT: main only wires things together.
   FakeModelOptions options;
   std::string error_code_text = "UNAVAILABLE";

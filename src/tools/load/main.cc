@@ -5,12 +5,14 @@
 // if calls failed: the summary counts them), 1 when the target never answered, 2 on bad flags.
 #include <iostream>
 
+#include "common/process_setup.h"
 #include "tools/common/flags.h"
 #include "tools/load/load_runner.h"
 #include "tools/load/options.h"
 #include "tools/load/summary.h"
 
 int main(int argc, char** argv) {
+  modelgate::SetUpProcess();
   using namespace modelgate::tools;  // NOLINT: main only wires things together.
   LoadOptions options;
   FlagSet flags("modelgate-load",
