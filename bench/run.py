@@ -10,9 +10,13 @@ same run, and the proxy's CPU microseconds per call (utime+stime of the proxy's 
   targets  direct     modelgate-load -> legacy fake model
            modelgate  -> modelgate (A/B route 90/10 legacy/candidate, sticky key) -> fake models
            nginx      -> nginx grpc_pass (upstream weights 9/1, keepalive) -> fake models
+           modelgate-streaming  (with --streaming) a second modelgate that does not know the
+                      method is unary, so it forwards it on its general streaming path
 Both proxies get one worker thread/process, the fair comparison for a sidecar.
 
-Usage: bench/run.py [--duration 5] [--repeats 3] [--concurrency 1,16,64] [--out FILE]
+Usage: bench/run.py [--duration 5] [--repeats 3] [--concurrency 1,16,64] [--streaming] [--out FILE]
+  --streaming  measure /modelgate.testing.Echo/Unary instead of ModelInfer, through both of
+               modelgate's forwarding paths (the fast path is enabled with proxy.unary_methods)
 """
 import argparse
 import json
@@ -134,9 +138,9 @@ http {{
     return proc, f"127.0.0.1:{port}"
 
 
-def run_load(load_bin, target, concurrency, duration, sticky):
+def run_load(load_bin, target, concurrency, duration, sticky, method):
     argv = [load_bin, "--target", target, "--concurrency", str(concurrency), "--duration",
-            str(duration), "--json", "--arm_header", ""]
+            str(duration), "--json", "--arm_header", "", "--method", method]
     if sticky:
         argv += ["--sticky_header", "x-user-id", "--keys", "10000"]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
@@ -166,7 +170,9 @@ def main():
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", default="")
     ap.add_argument("--no-nginx", action="store_true")
+    ap.add_argument("--streaming", action="store_true")
     args = ap.parse_args()
+    method = "/modelgate.testing.Echo/Unary" if args.streaming else "/inference.GRPCInferenceService/ModelInfer"
     levels = [int(c) for c in args.concurrency.split(",")]
     binary = lambda n: os.path.join(args.build_dir, "bin", n)
 
@@ -180,27 +186,33 @@ def main():
         legacy_addr = legacy.first_line.split()[-1]
         candidate_addr = candidate.first_line.split()[-1]
 
-        cfg = os.path.join(work, "modelgate.yaml")
-        with open(cfg, "w") as f:
-            f.write(f"""listen: 127.0.0.1:0
+        def start_modelgate(name, unary_methods):
+            cfg = os.path.join(work, name + ".yaml")
+            with open(cfg, "w") as f:
+                f.write(f"""listen: 127.0.0.1:0
 admin: {{listen: 127.0.0.1:0}}
-proxy: {{threads: 1}}
+proxy:
+  threads: 1
+  unary_methods: {unary_methods}
 backends:
   - {{name: legacy, address: {legacy_addr}}}
   - {{name: candidate, address: {candidate_addr}}}
 routes:
   - name: infer
-    match: {{service: inference.GRPCInferenceService}}
     strategy: ab
     ab:
       arms: [{{backend: legacy, weight: 90}}, {{backend: candidate, weight: 10}}]
       sticky_header: x-user-id
 """)
-        mg = Proc([binary("modelgate"), "serve", "--config", cfg], "modelgate", r"modelgate listening")
-        procs.append(mg)
-        mg_addr = re.search(r"grpc=(\S+)", mg.first_line).group(1)
+            proc = Proc([binary("modelgate"), "serve", "--config", cfg], name, r"modelgate listening")
+            procs.append(proc)
+            return proc, re.search(r"grpc=(\S+)", proc.first_line).group(1)
 
+        mg, mg_addr = start_modelgate("modelgate", "[/modelgate.testing.Echo/Unary]" if args.streaming else "[]")
         targets = {"direct": (legacy_addr, []), "modelgate": (mg_addr, [mg.p.pid])}
+        if args.streaming:
+            mgs, mgs_addr = start_modelgate("modelgate-streaming", "[]")
+            targets["modelgate-streaming"] = (mgs_addr, [mgs.p.pid])
         if not args.no_nginx:
             ngx, ngx_addr = start_nginx(work, legacy_addr, candidate_addr)
             procs.append(ngx)
@@ -210,7 +222,7 @@ routes:
         load = binary("modelgate-load")
         # Warm every path (connections, caches) once, unmeasured.
         for name, (addr, _) in targets.items():
-            run_load(load, addr, 16, 1, True)
+            run_load(load, addr, 16, 1, True, method)
 
         results = {}  # (target, c) -> list of dicts
         names = list(targets)
@@ -220,18 +232,19 @@ routes:
                 for name in order:
                     addr, pids = targets[name]
                     before = cpu_seconds(pids)
-                    res = run_load(load, addr, c, args.duration, True)
+                    res = run_load(load, addr, c, args.duration, True, method)
                     cpu = cpu_seconds(pids) - before
                     done = max(res["completed"], 1)
                     results.setdefault((name, c), []).append({
                         "qps": res["qps"], "p50": res["latency_ms"]["p50"], "p99": res["latency_ms"]["p99"],
                         "cpu_us": cpu / done * 1e6 if pids else None, "errors": done - res.get("ok", done)})
-                    print(f"round {r+1} c={c:<3} {name:<10} qps={res['qps']:9.0f} p50={res['latency_ms']['p50']:.3f}ms"
+                    print(f"round {r+1} c={c:<3} {name:<20} qps={res['qps']:9.0f} p50={res['latency_ms']['p50']:.3f}ms"
                           f" p99={res['latency_ms']['p99']:.3f}ms" +
                           (f" cpu={cpu/done*1e6:.0f}us/call" if pids else ""), file=sys.stderr)
 
         med = lambda xs: statistics.median(xs) if xs else float("nan")
-        lines = [f"Machine: {machine()}; {args.repeats} interleaved rounds of {args.duration:g} s per cell, medians.",
+        lines = [f"Machine: {machine()}; method {method}; {args.repeats} interleaved rounds of "
+                 f"{args.duration:g} s per cell, medians.",
                  "",
                  "| in flight | target | QPS | p50 ms | p99 ms | QPS / direct | proxy CPU µs/call |",
                  "|---|---|---|---|---|---|---|"]
