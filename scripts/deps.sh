@@ -11,7 +11,7 @@ PKGS=(
   nlohmann-json3-dev libcpp-httplib-dev
   # tests: reference statistics, a gRPC client that is not ours, a real Prometheus
   python3 python3-scipy python3-numpy python3-grpcio python3-grpc-tools
-  curl
+  curl prometheus
   # benchmark: nginx grpc_pass in the same run
   nginx-light
 )

@@ -1,0 +1,60 @@
+// Snapshots: unary-method knowledge (built-ins plus config), arms bound to backends and metric
+// handles, generation carried through.
+#include "proxy/snapshot.h"
+
+#include "config/loader.h"
+#include "gtest/gtest.h"
+#include "proxy/upstream_pool.h"
+
+namespace modelgate::proxy {
+namespace {
+
+TEST(UnaryMethods, KnowsBuiltinsAndConfiguredMethodsButNotStreams) {
+  UnaryMethods u({"/my.Svc/Predict", "/other.Svc/*"});
+  EXPECT_TRUE(u.Contains("/inference.GRPCInferenceService/ModelInfer"));
+  EXPECT_TRUE(u.Contains("/grpc.health.v1.Health/Check"));
+  EXPECT_TRUE(u.Contains("/tensorflow.serving.PredictionService/Predict"));
+  EXPECT_FALSE(u.Contains("/inference.GRPCInferenceService/ModelStreamInfer"));
+  EXPECT_FALSE(u.Contains("/grpc.health.v1.Health/Watch"));
+  EXPECT_TRUE(u.Contains("/my.Svc/Predict"));
+  EXPECT_FALSE(u.Contains("/my.Svc/Stream"));
+  EXPECT_TRUE(u.Contains("/other.Svc/Anything"));
+  EXPECT_FALSE(u.Contains("/other.SvcX/Anything"));
+  EXPECT_FALSE(u.Contains(""));
+  EXPECT_FALSE(u.Contains("/"));
+}
+
+TEST(Snapshot, BindsArmsToBackendsAndMetrics) {
+  auto loaded = config::ParseConfig("t.yaml", R"(
+listen: 127.0.0.1:0
+admin: {listen: 127.0.0.1:0}
+backends:
+  - {name: legacy, address: 127.0.0.1:9001}
+  - {name: candidate, address: 127.0.0.1:9002}
+routes:
+  - name: predict
+    strategy: ab
+    ab:
+      arms: [{backend: legacy, weight: 1}, {backend: candidate, weight: 1, name: cand}]
+)");
+  ASSERT_TRUE(loaded.ok());
+  telemetry::Metrics metrics;
+  UpstreamPool pool(loaded.config.proxy.max_message_bytes);
+  auto snap = Snapshot::Build(loaded.config, 7, pool, metrics);
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_EQ((*snap)->generation(), 7u);
+  const RouteRuntime& r = (*snap)->route(0);
+  ASSERT_EQ(r.arms.size(), 2u);
+  EXPECT_EQ(r.arms[0].backend->name, "legacy");
+  EXPECT_EQ(r.arms[1].backend->name, "candidate");
+  EXPECT_EQ(r.arms[1].spec->name, "cand");
+  r.arms[1].metrics->requests->Increment(0);
+  EXPECT_NE(metrics.Serialize().find(R"(arm="cand",code="OK",route="predict")"), std::string::npos);
+  // A second snapshot of the same config reuses the channels.
+  auto again = Snapshot::Build(loaded.config, 8, pool, metrics);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->route(0).arms[0].backend->channel, r.arms[0].backend->channel);
+}
+
+}  // namespace
+}  // namespace modelgate::proxy
