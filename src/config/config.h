@@ -60,6 +60,35 @@ struct AbConfig {
   std::string salt;           // defaults to "modelgate"
 };
 
+// Distribution drift of a model's outputs/inputs (monitor.drift).
+struct DriftConfig {
+  int bins = 10;                     // reference quantile bins (deciles)
+  int64_t reference_samples = 1000;  // reference = each arm's first N values...
+  std::string reference_file;        // ...or values from this file (one per line), if set
+  double window_seconds = 300;       // current distribution: a sliding window this long
+  int64_t min_samples = 500;         // below this many values per window: insufficient data
+};
+
+// Live statistics for a route (monitor block). Absent block = no monitoring.
+struct MonitorConfig {
+  bool enabled = false;
+  std::string reference_arm;           // arm the others are compared with; default: first arm
+  double alpha = 0.05;                 // significance level of comparisons
+  double srm_threshold = 0.0005;       // sample-ratio mismatch flagged below this p-value
+  int64_t min_samples = 100;           // per arm, before any verdict (sequential burn-in)
+  double sequential_tau = 0.1;         // mSPRT mixture scale, in standard deviations
+  double latency_tolerance = 0.1;      // "pass": latency difference within +-10% of reference
+  double error_rate_tolerance = 0.01;  // "pass": error rate within +-1 percentage point
+  std::string correction = "holm";     // across a route's metrics: holm, bh or none
+  double interval_seconds = 1;         // how often statistics are recomputed
+  std::string payload;                 // "" or "inference_v2": decode model outputs
+  std::string output_tensor;           // output to monitor; default: the first output
+  std::vector<std::string> input_tensors;  // inputs to monitor for feature drift
+  double sample_rate = 1;              // fraction of calls whose payload is decoded
+  int64_t queue_size = 1024;           // decode queue bound; drops are counted
+  DriftConfig drift;
+};
+
 struct Route {
   std::string name;
   Match match;
@@ -68,6 +97,7 @@ struct Route {
   AbConfig ab;                 // set when strategy == kAb
   bool arm_header = false;     // add x-modelgate-arm to response initial metadata
   double timeout_seconds = 0;  // 0 = only the client's deadline; else cap it
+  MonitorConfig monitor;
   SourcePos pos;
 };
 

@@ -80,6 +80,15 @@ LoadResult ParseConfig(const std::string& path, const std::string& text) {
   }
   result.config.path = path;
   result.config.hash = absl::StrFormat("%016x", StableHash64(text));
+  // Files named in the config are relative to the config's own directory, wherever the
+  // process was started from.
+  const size_t slash = path.rfind('/');
+  if (slash != std::string::npos) {
+    for (Route& r : result.config.routes) {
+      std::string& f = r.monitor.drift.reference_file;
+      if (!f.empty() && f[0] != '/') f = path.substr(0, slash + 1) + f;
+    }
+  }
   return result;
 }
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "config/closest_match.h"
+#include "config/monitor_schema.h"
 #include "config/value_syntax.h"
 #include "config/yaml_reader.h"
 
@@ -233,7 +234,8 @@ void ReadRoute(const YamlNode& node, const std::string& path, const RouteContext
                absl::flat_hash_map<std::string, SourcePos>& names, Route& out) {
   Diagnostics& diag = ctx.diag;
   MapReader route(node, path,
-                  {"name", "match", "strategy", "ab", "forward", "arm_header", "timeout_seconds"},
+                  {"name", "match", "strategy", "ab", "forward", "arm_header", "timeout_seconds",
+                   "monitor"},
                   diag);
   out.pos = node.pos;
   if (const YamlNode* n = route.Require("name")) {
@@ -264,6 +266,18 @@ void ReadRoute(const YamlNode& node, const std::string& path, const RouteContext
   if (const YamlNode* n = route.Find("timeout_seconds")) {
     if (auto t = ReadNumber(*n, route.PathOf("timeout_seconds"), diag, 0)) {
       out.timeout_seconds = *t;
+    }
+  }
+  if (const YamlEntry* e = route.FindEntry("monitor")) {
+    if (out.strategy != StrategyKind::kAb) {
+      diag.Add(e->key.pos, route.PathOf("monitor"),
+               "only allowed on routes with strategy \"ab\" (monitors compare arms)");
+    }
+    std::vector<std::string> arm_names;
+    for (const AbArm& a : out.ab.arms) arm_names.push_back(a.name);
+    ReadMonitor(e->value, route.PathOf("monitor"), arm_names, diag, out.monitor);
+    if (out.monitor.reference_arm.empty() && !arm_names.empty()) {
+      out.monitor.reference_arm = arm_names.front();
     }
   }
 }
