@@ -5,20 +5,89 @@
 //
 // Thread-safety: RecordOutcome may be called concurrently from any number of threads as long
 // as each passes its own shard index (the proxy's worker index); it is O(1) and does not
-// allocate in steady state. Everything else runs on the monitor thread (or a test's thread).
+// allocate in steady state. TryEnqueuePayload and CountDropped may be called from any thread
+// (lock-free). Evaluate, RecordPayload, TryDequeuePayload and CountDecodeError run on the monitor
+// thread (or a test's thread); Evaluate is serialised internally. Report, verdict and
+// payload_counts may be called from any thread.
 //
-// STATUS: interface agreed with the proxy; implementation in progress (route_monitor.cc).
+// What is computed (cumulative since the monitor was created, except the drift windows):
+//   - per arm: requests, errors (grpc_code != 0), error rate; latency of SUCCESSFUL calls:
+//     Welford mean/sd, DDSketch p50/p90/p99, a 2,048-value reservoir (outcome_recorder.h);
+//   - sample ratio mismatch: chi-square of the arms' request counts against their configured
+//     weights, flagged at p < srm_threshold; evaluated once every positive-weight arm expects
+//     at least 5 requests (the chi-square approximation needs it). Counts are requests: with a
+//     sticky header the unit of assignment is a user, and heavy users make request counts
+//     over-dispersed, which a request-level SRM check can mistake for a mismatch;
+//   - comparisons of every other arm with the reference arm, their mSPRT mixture scale,
+//     multiple-comparison correction and verdict rules: see comparison.h;
+//   - payload drift (payload: inference_v2): see tensor_drift.h. The monitored output is
+//     config.output_tensor (empty: the first output); drift.reference_file, when set, is the
+//     reference of that output for every arm; input tensors always learn their reference from
+//     each arm's first drift.reference_samples values.
+// The route verdict ignores drift (it is descriptive: a new model is expected to differ).
+//
+// Report() JSON (GET /api/v1/routes/{name}/stats). Numbers that are not computed are null,
+// never NaN, and never a placeholder 0. Latencies are in seconds.
+// {
+//   "route": str, "evaluated_at": RFC 3339 UTC | null (before the first Evaluate),
+//   "reference_arm": str, "verdict": "pass" | "fail" | "inconclusive",
+//   "settings": {alpha, correction, min_samples, sequential_tau, latency_tolerance,
+//                error_rate_tolerance, srm_threshold, interval_seconds},
+//   "arms": [{"name", "weight", "requests", "errors", "error_rate",
+//             "latency": {"count", "mean", "sd", "p50", "p90", "p99"}}],
+//   "srm": {"chi2", "df", "p_value", "threshold", "detected", "evaluated",
+//           "unit": "requests", "observed": {arm: n}, "expected_share": {arm: w}},
+//   "comparisons": [{"arm", "metric", "method", "gate", "reference_value", "value", "effect",
+//       "relative_effect",
+//       "ci_low", "ci_high",                       // ALWAYS-VALID confidence sequence
+//       "always_valid_p_value", "adjusted_p_value", // mSPRT; adjusted = after correction
+//       "fixed_horizon_p_value", "fixed_horizon_ci_low", "fixed_horizon_ci_high",
+//                                                  // one look at a pre-set n only: display
+//       "tau", "tolerance", "n_reference", "n",
+//       "verdict": "pass" | "fail" | "inconclusive" | null (descriptive rows, gate = false)}],
+//   "drift": [{"arm", "tensor", "kind": "output" | "input",
+//       "status": "ok" | "learning_reference" | "insufficient_data",
+//       "reference_count", "current_count", "reference_missing", "current_missing",
+//       "psi", "psi_noise_floor", "js_distance", "ks_statistic", "ks_p_value",
+//       "ks_method": "sample" | "binned", "wasserstein", "wasserstein_normalized",
+//       "wasserstein_error_bound"}],
+//   "distance": [same fields plus "reference_arm"; reference_* describe the reference arm's
+//       window, current_* the candidate arm's],
+//   "payload": {"enabled", "decoded", "dropped", "decode_errors"}
+// }
+// "wasserstein" is the binned W1 in data units (a lower bound, exact within
+// wasserstein_error_bound); "wasserstein_normalized" divides it by the reference sd (Evidently's
+// normed W1, rule of thumb 0.1) and is what modelgate_drift_score{method="wasserstein"} exports.
+// The KS p-value is that of the current window alone (one test per evaluation, not a sequential
+// test): read it as a monitoring signal, not as a decision with a controlled error rate.
+//
+// Gauges (monitor_metrics.h) are written at each Evaluate by the route's publishing monitor
+// (route_publisher.h: the newest live monitor of the route) and absent while not computed.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "config/config.h"
+#include "monitor/comparison.h"
+#include "monitor/gauge_board.h"
+#include "monitor/monitor_metrics.h"
+#include "monitor/outcome_recorder.h"
+#include "monitor/payload_queue.h"
+#include "monitor/series_lease.h"
+#include "monitor/tensor_drift.h"
 #include "nlohmann/json.hpp"
 #include "payload/inference_v2.h"
+#include "stats/drift_reference.h"
+#include "stats/verdict.h"
 
 namespace prometheus {
 class Registry;
@@ -31,21 +100,57 @@ struct ArmInfo {
   int64_t weight;    // configured weight (for the sample-ratio check)
 };
 
+// A sampled call waiting for the monitor thread. Moves by swapping the buffers (grpc::ByteBuffer
+// has no move constructor), so queueing and dequeueing never copy bytes.
+struct PendingPayload {
+  int arm = 0;
+  grpc::ByteBuffer request;  // empty unless the route monitors input tensors
+  grpc::ByteBuffer response;
+
+  PendingPayload() = default;
+  PendingPayload(PendingPayload&& other) noexcept { *this = std::move(other); }
+  PendingPayload& operator=(PendingPayload&& other) noexcept {
+    arm = other.arm;
+    request.Swap(&other.request);
+    response.Swap(&other.response);
+    return *this;
+  }
+};
+
 class RouteMonitor {
  public:
-  // `num_shards` = number of threads that record (one shard each).
+  // `num_shards` = number of threads that record (one shard each). A drift.reference_file that
+  // cannot be loaded, or drift settings the drift monitors reject, are logged and that drift
+  // is left out (prefer Create(), which reports them as errors).
   RouteMonitor(std::string route, std::vector<ArmInfo> arms, config::MonitorConfig config,
                int num_shards, std::shared_ptr<prometheus::Registry> registry);
+  // As the constructor, but fails instead: InvalidArgument for no arms or invalid drift
+  // settings; the reference file's own errors (NotFound, InvalidArgument naming path:line).
+  static absl::StatusOr<std::shared_ptr<RouteMonitor>> Create(
+      std::string route, std::vector<ArmInfo> arms, config::MonitorConfig config, int num_shards,
+      std::shared_ptr<prometheus::Registry> registry);
   ~RouteMonitor();
+
+  RouteMonitor(const RouteMonitor&) = delete;
+  RouteMonitor& operator=(const RouteMonitor&) = delete;
 
   // --- request path -----------------------------------------------------------------------
   void RecordOutcome(int shard, int arm, int grpc_code, double latency_seconds);
   bool payload_enabled() const;
   double sample_rate() const;
+  // Input tensors are monitored: the request must be decoded too (else it is not even queued).
+  bool needs_request() const;
+  // Queues a payload for the monitor thread (shares the buffers' slices). False when payloads
+  // are not monitored or this route's queue (capacity config.queue_size) is full; the caller
+  // then counts the drop (CountDropped). Lock-free, never blocks.
+  bool TryEnqueuePayload(int arm, const grpc::ByteBuffer& request,
+                         const grpc::ByteBuffer& response);
 
   // --- monitor thread -----------------------------------------------------------------------
+  bool TryDequeuePayload(PendingPayload* out);
   // Decoded payload of one sampled call served by `arm` (request may be null when only outputs
-  // are monitored). Feeds drift monitors.
+  // are monitored). Feeds drift monitors. A payload whose monitored tensors cannot all be
+  // extracted counts as a decode error (the tensors that could be are still recorded).
   void RecordPayload(int arm, const inference::ModelInferRequest* request,
                      const inference::ModelInferResponse& response, absl::Time now);
   void CountDropped();       // a payload could not be queued
@@ -56,10 +161,71 @@ class RouteMonitor {
   void Evaluate(absl::Time now);
   absl::Duration interval() const;
 
-  // The report of the last Evaluate (see README "Statistics" for the schema).
+  // The report of the last Evaluate (schema above).
   nlohmann::json Report() const;
+  // The route verdict of the last Evaluate (inconclusive before the first).
+  stats::Verdict verdict() const;
+
+  struct PayloadCounts {
+    int64_t decoded = 0;
+    int64_t dropped = 0;
+    int64_t decode_errors = 0;
+  };
+  PayloadCounts payload_counts() const;
 
   const std::string& route() const;
+  const std::vector<ArmInfo>& arms() const { return arms_; }
+  const config::MonitorConfig& config() const { return config_; }
+
+ private:
+  // `output_reference`: the loaded drift.reference_file (null: learn from traffic). Errors met
+  // while building drift monitors are stored in *init_error (first one) and logged.
+  RouteMonitor(std::string route, std::vector<ArmInfo> arms, config::MonitorConfig config,
+               int num_shards, std::shared_ptr<prometheus::Registry> registry,
+               std::shared_ptr<const stats::DriftReference> output_reference,
+               absl::Status* init_error);
+
+  std::string OutputLabel() const ABSL_LOCKS_EXCLUDED(label_mu_);
+  std::string InputLabel(const std::string& name, const std::string& output_label) const;
+  void Publish(const std::vector<ArmTotals>& totals, const nlohmann::json& srm, bool srm_ok,
+               const std::vector<ComparisonRow>& rows, stats::Verdict verdict,
+               const std::vector<std::pair<std::string, DriftRow>>& drift,
+               const std::vector<std::pair<std::string, DriftRow>>& distance)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(eval_mu_);
+  nlohmann::json InitialReport() const;
+
+  const std::string route_;
+  const std::vector<ArmInfo> arms_;
+  const config::MonitorConfig config_;
+  int reference_arm_ = 0;
+  const std::shared_ptr<prometheus::Registry> registry_;  // outlives the leases below
+  std::optional<MonitorFamilies> families_;
+
+  OutcomeRecorder outcomes_;
+
+  // Payload path. Null queue / drift when payloads are not monitored or a monitor could not be
+  // built.
+  std::unique_ptr<BoundedMpscQueue<PendingPayload>> queue_;
+  std::unique_ptr<TensorDrift> output_drift_;
+  std::vector<std::unique_ptr<TensorDrift>> input_drift_;  // by config.input_tensors
+  std::atomic<int64_t> decoded_{0};
+  std::atomic<int64_t> dropped_{0};
+  std::atomic<int64_t> decode_errors_{0};
+  CounterLease decoded_counter_;
+  CounterLease dropped_counter_;
+  CounterLease decode_errors_counter_;
+  mutable absl::Mutex label_mu_;
+  std::string output_name_seen_ ABSL_GUARDED_BY(label_mu_);  // first output's name, if unnamed
+
+  absl::Mutex eval_mu_;
+  std::vector<ArmTotals> totals_ ABSL_GUARDED_BY(eval_mu_);
+  std::vector<ArmComparator> comparators_ ABSL_GUARDED_BY(eval_mu_);  // non-reference arms
+  std::vector<int> comparator_arm_ ABSL_GUARDED_BY(eval_mu_);         // arm of each comparator
+  GaugeBoard gauges_ ABSL_GUARDED_BY(eval_mu_);
+
+  mutable absl::Mutex report_mu_;
+  nlohmann::json report_ ABSL_GUARDED_BY(report_mu_);
+  stats::Verdict verdict_ ABSL_GUARDED_BY(report_mu_) = stats::Verdict::kInconclusive;
 };
 
 }  // namespace modelgate::monitor

@@ -1,0 +1,54 @@
+// ExperimentFingerprint: a canonical, unambiguous serialisation (length-prefixed strings,
+// exact hexadecimal doubles) rather than a hash, so two different experiments can never
+// collide.
+#include "monitor/fingerprint.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace modelgate::monitor {
+namespace {
+
+class Writer {
+ public:
+  Writer& Str(absl::string_view s) {
+    absl::StrAppend(&out_, s.size(), ":", s, ";");
+    return *this;
+  }
+  Writer& Int(int64_t v) {
+    absl::StrAppend(&out_, v, ";");
+    return *this;
+  }
+  Writer& Real(double v) {
+    absl::StrAppend(&out_, absl::StrFormat("%a", v), ";");
+    return *this;
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+}  // namespace
+
+std::string ExperimentFingerprint(const config::Route& route,
+                                  absl::string_view reference_file_digest) {
+  Writer w;
+  w.Str("route").Str(route.name).Int(static_cast<int>(route.strategy));
+  w.Str("arms").Int(static_cast<int64_t>(route.ab.arms.size()));
+  for (const config::AbArm& a : route.ab.arms) w.Str(a.name).Str(a.backend).Int(a.weight);
+  w.Str("salt").Str(route.ab.salt).Str("sticky").Str(route.ab.sticky_header);
+  const config::MonitorConfig& m = route.monitor;
+  w.Str("monitor").Int(m.enabled).Str(m.reference_arm).Real(m.alpha).Real(m.srm_threshold);
+  w.Int(m.min_samples).Real(m.sequential_tau).Real(m.latency_tolerance);
+  w.Real(m.error_rate_tolerance).Str(m.correction).Real(m.interval_seconds).Str(m.payload);
+  w.Str(m.output_tensor).Int(static_cast<int64_t>(m.input_tensors.size()));
+  for (const std::string& t : m.input_tensors) w.Str(t);
+  w.Real(m.sample_rate).Int(m.queue_size);
+  const config::DriftConfig& d = m.drift;
+  w.Str("drift").Int(d.bins).Int(d.reference_samples).Str(d.reference_file);
+  w.Real(d.window_seconds).Int(d.min_samples).Str(reference_file_digest);
+  return w.Take();
+}
+
+}  // namespace modelgate::monitor

@@ -1,0 +1,204 @@
+// MonitorEngine: monitor lookup by experiment fingerprint, payload queues, the monitor thread.
+#include "monitor/monitor_engine.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/stable_hash.h"
+#include "monitor/fingerprint.h"
+#include "payload/inference_v2.h"
+
+namespace modelgate::monitor {
+namespace {
+
+// A digest of the reference file's bytes, so new contents under the same path start a new
+// experiment. NotFound when the file cannot be read.
+absl::StatusOr<std::string> FileDigest(const std::string& route, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("route ", route,
+                                            ": monitor.drift.reference_file: cannot open ",
+                                            path));
+  }
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return absl::StrCat(StableHash64(bytes.str()), ":", bytes.str().size());
+}
+
+std::vector<ArmInfo> ArmsOf(const config::Route& route) {
+  std::vector<ArmInfo> arms;
+  for (const config::AbArm& a : route.ab.arms) {
+    arms.push_back({a.name.empty() ? a.backend : a.name, a.weight});
+  }
+  return arms;
+}
+
+}  // namespace
+
+MonitorEngine::MonitorEngine(std::shared_ptr<prometheus::Registry> registry, int num_shards)
+    : MonitorEngine(std::move(registry), num_shards, Options()) {}
+
+MonitorEngine::MonitorEngine(std::shared_ptr<prometheus::Registry> registry, int num_shards,
+                             Options options)
+    : registry_(std::move(registry)), num_shards_(num_shards < 1 ? 1 : num_shards),
+      options_(options) {
+  if (options_.start_thread) {
+    absl::MutexLock lock(&join_mu_);
+    thread_ = std::thread([this] { Loop(); });
+  }
+}
+
+MonitorEngine::~MonitorEngine() { Stop(); }
+
+void MonitorEngine::Stop() {
+  {
+    absl::MutexLock lock(&stop_mu_);
+    stopping_ = true;
+  }
+  absl::MutexLock lock(&join_mu_);
+  if (thread_.joinable()) thread_.join();
+}
+
+void MonitorEngine::Loop() {
+  for (;;) {
+    // Sleep one poll interval, waking at once on Stop().
+    if (stop_mu_.LockWhenWithTimeout(absl::Condition(&stopping_), options_.poll_interval)) {
+      stop_mu_.Unlock();
+      return;
+    }
+    stop_mu_.Unlock();
+    RunOnce(absl::Now());
+  }
+}
+
+absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(
+    const config::Route& route) {
+  if (!route.monitor.enabled || route.strategy != config::StrategyKind::kAb) return nullptr;
+  std::string digest;
+  if (!route.monitor.payload.empty() && !route.monitor.drift.reference_file.empty()) {
+    absl::StatusOr<std::string> d = FileDigest(route.name, route.monitor.drift.reference_file);
+    if (!d.ok()) return d.status();
+    digest = *std::move(d);
+  }
+  const std::string fingerprint = ExperimentFingerprint(route, digest);
+  auto find = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> std::shared_ptr<RouteMonitor> {
+    for (const Entry& e : entries_) {
+      if (e.fingerprint != fingerprint) continue;
+      if (std::shared_ptr<RouteMonitor> m = e.monitor.lock()) return m;
+    }
+    return nullptr;
+  };
+  {
+    absl::MutexLock lock(&mu_);
+    if (std::shared_ptr<RouteMonitor> m = find()) return m;
+  }
+  // Built outside the lock: loading a reference file can take a while.
+  absl::StatusOr<std::shared_ptr<RouteMonitor>> created = RouteMonitor::Create(
+      route.name, ArmsOf(route), route.monitor, num_shards_, registry_);
+  if (!created.ok()) return created.status();
+  absl::MutexLock lock(&mu_);
+  if (std::shared_ptr<RouteMonitor> m = find()) return m;  // a concurrent caller won
+  entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
+                                [](const Entry& e) { return e.monitor.expired(); }),
+                 entries_.end());
+  entries_.push_back({fingerprint, route.name, *created, absl::InfinitePast()});
+  return *std::move(created);
+}
+
+void MonitorEngine::Retain(const std::vector<std::shared_ptr<RouteMonitor>>& live) {
+  absl::MutexLock lock(&mu_);
+  entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
+                                [&](const Entry& e) {
+                                  std::shared_ptr<RouteMonitor> m = e.monitor.lock();
+                                  return m == nullptr ||
+                                         std::find(live.begin(), live.end(), m) == live.end();
+                                }),
+                 entries_.end());
+}
+
+void MonitorEngine::OfferPayload(std::shared_ptr<RouteMonitor> monitor, int arm,
+                                 const grpc::ByteBuffer& request,
+                                 const grpc::ByteBuffer& response) {
+  if (monitor == nullptr || !monitor->payload_enabled()) return;
+  if (!monitor->TryEnqueuePayload(arm, request, response)) monitor->CountDropped();
+}
+
+absl::StatusOr<nlohmann::json> MonitorEngine::RouteStats(const std::string& route) const {
+  std::shared_ptr<RouteMonitor> monitor;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = entries_.rbegin(); it != entries_.rend() && monitor == nullptr; ++it) {
+      if (it->route == route) monitor = it->monitor.lock();
+    }
+  }
+  if (monitor == nullptr) {
+    return absl::NotFoundError(absl::StrCat("route ", route, " has no monitor"));
+  }
+  return monitor->Report();
+}
+
+int MonitorEngine::num_monitors() const {
+  absl::MutexLock lock(&mu_);
+  int n = 0;
+  for (const Entry& e : entries_) n += e.monitor.expired() ? 0 : 1;
+  return n;
+}
+
+int MonitorEngine::RunOnce(absl::Time now) {
+  absl::MutexLock run_lock(&run_mu_);
+  std::vector<std::shared_ptr<RouteMonitor>> monitors;
+  std::vector<bool> due;
+  {
+    absl::MutexLock lock(&mu_);
+    for (Entry& e : entries_) {
+      std::shared_ptr<RouteMonitor> m = e.monitor.lock();
+      if (m == nullptr) continue;
+      const bool is_due = now >= e.next_evaluation;
+      if (is_due) e.next_evaluation = now + m->interval();
+      monitors.push_back(std::move(m));
+      due.push_back(is_due);
+    }
+  }
+  int taken = 0;
+  PendingPayload payload;
+  for (const std::shared_ptr<RouteMonitor>& m : monitors) {
+    // At most one queue's worth per round, so a route that is refilled as fast as it drains
+    // cannot keep the thread from the others or from evaluating.
+    const int64_t budget = std::max<int64_t>(1, m->config().queue_size);
+    for (int64_t i = 0; i < budget && m->TryDequeuePayload(&payload); ++i) {
+      Decode(*m, payload, now);
+      ++taken;
+    }
+  }
+  for (size_t i = 0; i < monitors.size(); ++i) {
+    if (due[i]) monitors[i]->Evaluate(now);
+  }
+  // The last reference to a monitor may be ours (its snapshot is gone); it is destroyed here,
+  // on the monitor thread, outside the engine's locks.
+  return taken;
+}
+
+void MonitorEngine::Decode(RouteMonitor& monitor, PendingPayload& payload, absl::Time now) {
+  response_.Clear();
+  if (!payload::ParseByteBuffer(payload.response, &response_).ok()) {
+    monitor.CountDecodeError();
+    return;
+  }
+  const inference::ModelInferRequest* request = nullptr;
+  if (monitor.needs_request()) {
+    request_.Clear();
+    if (!payload::ParseByteBuffer(payload.request, &request_).ok()) {
+      monitor.CountDecodeError();
+      return;
+    }
+    request = &request_;
+  }
+  monitor.RecordPayload(payload.arm, request, response_, now);
+}
+
+}  // namespace modelgate::monitor

@@ -1,0 +1,71 @@
+// OutcomeRecorder: per-arm call outcomes of one route (requests, errors, latency moments,
+// latency sketch and a latency reservoir), recorded by many threads and merged on read.
+//
+// Latency statistics cover successful calls only: failed calls are often either very fast
+// (UNAVAILABLE) or capped by a deadline, so mixing them in would let a failing arm look fast;
+// failures are judged by the error-rate comparison instead.
+//
+// Thread-safety: Record() may be called concurrently as long as each thread uses its own shard
+// index (the proxy's worker index); each shard has its own mutex, which is uncontended except
+// while Snapshot() copies that shard. Snapshot() may be called from one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "stats/ddsketch.h"
+#include "stats/reservoir.h"
+#include "stats/welford.h"
+
+namespace modelgate::monitor {
+
+// One arm's outcomes. Mergeable; memory is fixed (sketch bins, reservoir capacity).
+struct ArmTotals {
+  ArmTotals(size_t reservoir_capacity, uint64_t seed) : reservoir(reservoir_capacity, seed) {}
+
+  int64_t requests = 0;
+  int64_t errors = 0;               // grpc_code != 0
+  stats::Welford latency;           // seconds, successful calls
+  stats::DDSketch sketch;           // seconds, successful calls (relative error 1%)
+  stats::Reservoir<double> reservoir;  // uniform sample of successful-call latencies
+
+  void Clear();
+  void Merge(const ArmTotals& other);
+};
+
+class OutcomeRecorder {
+ public:
+  static constexpr size_t kDefaultReservoirCapacity = 2048;
+
+  // Seeds derive from `seed`, so a run is reproducible given the same sequence of records.
+  OutcomeRecorder(int num_arms, int num_shards, size_t reservoir_capacity, uint64_t seed);
+
+  // O(1), no allocation. Out-of-range shards wrap around; out-of-range arms are ignored. A
+  // non-finite or negative latency counts the call but not its latency.
+  void Record(int shard, int arm, int grpc_code, double latency_seconds);
+
+  // Fills *out (resized to num_arms on first use, then reused) with the merged totals.
+  void Snapshot(std::vector<ArmTotals>* out);
+
+  int num_arms() const { return num_arms_; }
+  int num_shards() const { return static_cast<int>(shards_.size()); }
+
+ private:
+  struct alignas(64) Shard {
+    std::mutex mu;
+    std::vector<ArmTotals> arms ABSL_GUARDED_BY(mu);
+  };
+
+  const int num_arms_;
+  const size_t reservoir_capacity_;
+  const uint64_t seed_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  // Copy target for one shard's arm, so the shard's lock is held only for a copy into
+  // already-allocated storage. Used by Snapshot() only.
+  std::unique_ptr<ArmTotals> scratch_;
+};
+
+}  // namespace modelgate::monitor

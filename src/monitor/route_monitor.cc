@@ -1,0 +1,552 @@
+// RouteMonitor: recording, evaluation, report and gauges of one route.
+#include "monitor/route_monitor.h"
+
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/stable_hash.h"
+#include "monitor/route_publisher.h"
+#include "prometheus/registry.h"
+#include "stats/srm.h"
+
+namespace modelgate::monitor {
+namespace {
+
+using nlohmann::json;
+
+// NaN ("not computed") becomes null; nothing else is ever substituted.
+json Num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+double VerdictValue(stats::Verdict v) {
+  switch (v) {
+    case stats::Verdict::kPass:
+      return 1;
+    case stats::Verdict::kFail:
+      return -1;
+    case stats::Verdict::kInconclusive:
+      return 0;
+  }
+  return 0;
+}
+
+std::string VerdictName(stats::Verdict v) { return std::string(stats::ToString(v)); }
+
+// The SRM check needs every positive-weight arm to expect at least this many requests (the
+// usual validity condition of the chi-square approximation).
+constexpr double kMinExpectedPerArm = 5.0;
+
+// Preferred KS numbers of a report: the exact D on raw samples when available, else binned.
+struct KsView {
+  double statistic = kNotComputed;
+  double p_value = kNotComputed;
+  const char* method = nullptr;
+};
+KsView KsOf(const stats::DriftReport& r) {
+  if (r.ks_sample.has_value()) return {r.ks_sample->statistic, r.ks_sample->pvalue, "sample"};
+  if (r.status == stats::DriftStatus::kOk) {
+    return {r.ks_statistic_binned, r.ks_pvalue_binned, "binned"};
+  }
+  return {};
+}
+
+json DriftJson(const std::string& tensor, bool is_output, const DriftRow& row, bool distance) {
+  const stats::DriftReport& r = row.report;
+  const KsView ks = KsOf(r);
+  json j = {{"arm", row.arm},
+            {"tensor", tensor},
+            {"kind", is_output ? "output" : "input"},
+            {"status", std::string(stats::DriftStatusName(r.status))},
+            {"reference_count", r.reference_count},
+            {"current_count", r.current_count},
+            {"reference_missing", r.reference_missing},
+            {"current_missing", r.current_missing},
+            {"psi", Num(r.psi)},
+            {"psi_noise_floor", Num(r.psi_noise_floor)},
+            {"js_distance", Num(r.js_distance)},
+            {"ks_statistic", Num(ks.statistic)},
+            {"ks_p_value", Num(ks.p_value)},
+            {"ks_method", ks.method ? json(ks.method) : json(nullptr)},
+            {"wasserstein", Num(r.w1_binned)},
+            {"wasserstein_normalized", Num(r.w1_normalized)},
+            {"wasserstein_error_bound", Num(r.w1_error_bound)}};
+  if (distance) j["reference_arm"] = row.against;
+  return j;
+}
+
+json ComparisonJson(const ComparisonRow& r) {
+  return {{"arm", r.arm},
+          {"metric", r.metric},
+          {"method", r.method},
+          {"gate", r.gate},
+          {"reference_value", Num(r.reference_value)},
+          {"value", Num(r.value)},
+          {"effect", Num(r.effect)},
+          {"relative_effect", Num(r.relative_effect)},
+          {"ci_low", Num(r.ci_low)},
+          {"ci_high", Num(r.ci_high)},
+          {"always_valid_p_value", Num(r.always_valid_p_value)},
+          {"adjusted_p_value", Num(r.adjusted_p_value)},
+          {"fixed_horizon_p_value", Num(r.fixed_horizon_p_value)},
+          {"fixed_horizon_ci_low", Num(r.fixed_horizon_ci_low)},
+          {"fixed_horizon_ci_high", Num(r.fixed_horizon_ci_high)},
+          {"tau", Num(r.tau)},
+          {"tolerance", Num(r.tolerance)},
+          {"n_reference", r.n_reference},
+          {"n", r.n},
+          {"verdict", r.gate ? json(VerdictName(r.verdict)) : json(nullptr)}};
+}
+
+double Quantile(const stats::DDSketch& s, double q) {
+  if (s.count() == 0) return kNotComputed;
+  absl::StatusOr<double> v = s.Quantile(q);
+  return v.ok() ? *v : kNotComputed;
+}
+
+}  // namespace
+
+RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
+                           config::MonitorConfig config, int num_shards,
+                           std::shared_ptr<prometheus::Registry> registry)
+    : RouteMonitor(std::move(route), std::move(arms), config, num_shards, std::move(registry),
+                   [&config]() -> std::shared_ptr<const stats::DriftReference> {
+                     if (config.payload.empty() || config.drift.reference_file.empty()) {
+                       return nullptr;
+                     }
+                     stats::DriftReferenceOptions options;
+                     options.num_bins = config.drift.bins;
+                     auto ref = stats::DriftReference::FromFile(config.drift.reference_file,
+                                                                options);
+                     if (ref.ok()) return *std::move(ref);
+                     MG_LOG(kError, "monitor: drift reference not loaded, learning it from "
+                                    "traffic instead: ",
+                            ref.status().ToString());
+                     return nullptr;
+                   }(),
+                   nullptr) {}
+
+absl::StatusOr<std::shared_ptr<RouteMonitor>> RouteMonitor::Create(
+    std::string route, std::vector<ArmInfo> arms, config::MonitorConfig config, int num_shards,
+    std::shared_ptr<prometheus::Registry> registry) {
+  if (arms.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("monitor for route ", route, ": no arms"));
+  }
+  std::shared_ptr<const stats::DriftReference> reference;
+  if (!config.payload.empty() && !config.drift.reference_file.empty()) {
+    stats::DriftReferenceOptions options;
+    options.num_bins = config.drift.bins;
+    absl::StatusOr<std::shared_ptr<const stats::DriftReference>> ref =
+        stats::DriftReference::FromFile(config.drift.reference_file, options);
+    if (!ref.ok()) {
+      return absl::Status(ref.status().code(),
+                          absl::StrCat("route ", route, ": monitor.drift.reference_file: ",
+                                       ref.status().message()));
+    }
+    reference = *std::move(ref);
+  }
+  absl::Status init;
+  std::shared_ptr<RouteMonitor> m(new RouteMonitor(std::move(route), std::move(arms),
+                                                   std::move(config), num_shards,
+                                                   std::move(registry), std::move(reference),
+                                                   &init));
+  if (!init.ok()) return init;
+  return m;
+}
+
+RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
+                           config::MonitorConfig config, int num_shards,
+                           std::shared_ptr<prometheus::Registry> registry,
+                           std::shared_ptr<const stats::DriftReference> output_reference,
+                           absl::Status* init_error)
+    : route_(std::move(route)),
+      arms_(std::move(arms)),
+      config_(std::move(config)),
+      registry_(std::move(registry)),
+      families_(registry_ != nullptr
+                    ? std::optional<MonitorFamilies>(MonitorFamilies::Register(*registry_))
+                    : std::nullopt),
+      outcomes_(static_cast<int>(arms_.size()), num_shards,
+                OutcomeRecorder::kDefaultReservoirCapacity, StableHash64(route_)),
+      decoded_counter_(families_ ? families_->decoded : nullptr, {{"route", route_}}),
+      dropped_counter_(families_ ? families_->dropped : nullptr, {{"route", route_}}),
+      decode_errors_counter_(families_ ? families_->decode_errors : nullptr,
+                             {{"route", route_}}) {
+  for (size_t a = 0; a < arms_.size(); ++a) {
+    if (arms_[a].name == config_.reference_arm) reference_arm_ = static_cast<int>(a);
+  }
+  auto fail = [&](const absl::Status& s) {
+    MG_LOG(kError, "monitor for route ", route_, ": ", s.ToString());
+    if (init_error != nullptr && init_error->ok()) *init_error = s;
+  };
+  {
+    absl::MutexLock lock(&eval_mu_);
+    for (size_t a = 0; a < arms_.size(); ++a) {
+      if (static_cast<int>(a) == reference_arm_) continue;
+      comparators_.emplace_back(arms_[a].name, config_);
+      comparator_arm_.push_back(static_cast<int>(a));
+    }
+  }
+  if (payload_enabled() && !arms_.empty()) {
+    queue_ = std::make_unique<BoundedMpscQueue<PendingPayload>>(
+        static_cast<size_t>(config_.queue_size < 1 ? 1 : config_.queue_size));
+    std::vector<std::string> names;
+    for (const ArmInfo& a : arms_) names.push_back(a.name);
+    const uint64_t seed = StableHash64(route_);
+    auto out = TensorDrift::Create(config_.output_tensor, true, names, reference_arm_,
+                                   config_.drift, output_reference, seed);
+    if (out.ok()) {
+      output_drift_ = *std::move(out);
+    } else {
+      fail(out.status());
+    }
+    for (size_t i = 0; i < config_.input_tensors.size(); ++i) {
+      auto in = TensorDrift::Create(config_.input_tensors[i], false, names, reference_arm_,
+                                    config_.drift, nullptr, seed + 104729 * (i + 1));
+      if (in.ok()) {
+        input_drift_.push_back(*std::move(in));
+      } else {
+        fail(in.status());
+        input_drift_.push_back(nullptr);
+      }
+    }
+  }
+  {
+    absl::MutexLock lock(&report_mu_);
+    report_ = InitialReport();
+  }
+  if (registry_ != nullptr) RegisterPublisher(registry_.get(), route_, this);
+}
+
+RouteMonitor::~RouteMonitor() {
+  if (registry_ != nullptr) UnregisterPublisher(registry_.get(), route_, this);
+  absl::MutexLock lock(&eval_mu_);
+  gauges_.Clear();
+}
+
+// --- request path --------------------------------------------------------------------------
+
+void RouteMonitor::RecordOutcome(int shard, int arm, int grpc_code, double latency_seconds) {
+  outcomes_.Record(shard, arm, grpc_code, latency_seconds);
+}
+
+bool RouteMonitor::payload_enabled() const { return config_.payload == "inference_v2"; }
+
+double RouteMonitor::sample_rate() const { return config_.sample_rate; }
+
+bool RouteMonitor::needs_request() const {
+  return payload_enabled() && !config_.input_tensors.empty();
+}
+
+bool RouteMonitor::TryEnqueuePayload(int arm, const grpc::ByteBuffer& request,
+                                     const grpc::ByteBuffer& response) {
+  if (queue_ == nullptr || arm < 0 || arm >= static_cast<int>(arms_.size())) return false;
+  // Cheap early exit: do not copy the buffers for an item that cannot be queued.
+  if (queue_->size_approx() >= queue_->capacity()) return false;
+  PendingPayload p;
+  p.arm = arm;
+  if (needs_request()) p.request = request;
+  p.response = response;
+  return queue_->TryPush(std::move(p));
+}
+
+void RouteMonitor::CountDropped() {
+  dropped_.fetch_add(1, std::memory_order_relaxed);
+  dropped_counter_.Increment();
+}
+
+// --- monitor thread -----------------------------------------------------------------------
+
+bool RouteMonitor::TryDequeuePayload(PendingPayload* out) {
+  return queue_ != nullptr && queue_->TryPop(out);
+}
+
+void RouteMonitor::CountDecodeError() {
+  decode_errors_.fetch_add(1, std::memory_order_relaxed);
+  decode_errors_counter_.Increment();
+}
+
+void RouteMonitor::RecordPayload(int arm, const inference::ModelInferRequest* request,
+                                 const inference::ModelInferResponse& response, absl::Time now) {
+  if (!payload_enabled() || arm < 0 || arm >= static_cast<int>(arms_.size())) return;
+  bool complete = true;
+  absl::StatusOr<payload::TensorValues> out =
+      payload::ExtractOutput(response, config_.output_tensor);
+  if (out.ok()) {
+    if (config_.output_tensor.empty()) {
+      absl::MutexLock lock(&label_mu_);
+      if (output_name_seen_.empty()) output_name_seen_ = out->name;
+    }
+    if (output_drift_ != nullptr) output_drift_->Record(arm, out->values, now);
+  } else {
+    complete = false;
+  }
+  for (size_t i = 0; i < config_.input_tensors.size(); ++i) {
+    if (request == nullptr) {
+      complete = false;
+      break;
+    }
+    absl::StatusOr<payload::TensorValues> in =
+        payload::ExtractInput(*request, config_.input_tensors[i]);
+    if (!in.ok()) {
+      complete = false;
+      continue;
+    }
+    if (input_drift_[i] != nullptr) input_drift_[i]->Record(arm, in->values, now);
+  }
+  if (complete) {
+    decoded_.fetch_add(1, std::memory_order_relaxed);
+    decoded_counter_.Increment();
+  } else {
+    CountDecodeError();
+  }
+}
+
+std::string RouteMonitor::OutputLabel() const {
+  if (!config_.output_tensor.empty()) return config_.output_tensor;
+  absl::MutexLock lock(&label_mu_);
+  return output_name_seen_.empty() ? "output" : output_name_seen_;
+}
+
+std::string RouteMonitor::InputLabel(const std::string& name,
+                                     const std::string& output_label) const {
+  // An input and an output may share a name; keep their series apart.
+  return name == output_label ? absl::StrCat("input:", name) : name;
+}
+
+absl::Duration RouteMonitor::interval() const {
+  return absl::Seconds(config_.interval_seconds);
+}
+
+const std::string& RouteMonitor::route() const { return route_; }
+
+RouteMonitor::PayloadCounts RouteMonitor::payload_counts() const {
+  return {decoded_.load(std::memory_order_relaxed), dropped_.load(std::memory_order_relaxed),
+          decode_errors_.load(std::memory_order_relaxed)};
+}
+
+json RouteMonitor::Report() const {
+  absl::MutexLock lock(&report_mu_);
+  return report_;
+}
+
+stats::Verdict RouteMonitor::verdict() const {
+  absl::MutexLock lock(&report_mu_);
+  return verdict_;
+}
+
+json RouteMonitor::InitialReport() const {
+  return {{"route", route_},
+          {"evaluated_at", nullptr},
+          {"reference_arm", arms_.empty() ? json(nullptr) : json(arms_[reference_arm_].name)},
+          {"verdict", "inconclusive"},
+          {"arms", json::array()},
+          {"srm", nullptr},
+          {"comparisons", json::array()},
+          {"drift", json::array()},
+          {"distance", json::array()},
+          {"payload", {{"enabled", payload_enabled()}, {"decoded", 0}, {"dropped", 0},
+                       {"decode_errors", 0}}}};
+}
+
+// --- evaluation ----------------------------------------------------------------------------
+
+void RouteMonitor::Evaluate(absl::Time now) {
+  absl::MutexLock lock(&eval_mu_);
+  outcomes_.Snapshot(&totals_);
+  const size_t num_arms = arms_.size();
+
+  // Per-arm summary.
+  json arms_json = json::array();
+  double weight_sum = 0;
+  for (const ArmInfo& a : arms_) weight_sum += static_cast<double>(a.weight);
+  for (size_t a = 0; a < num_arms; ++a) {
+    const ArmTotals& t = totals_[a];
+    const bool has_latency = t.latency.count() > 0;
+    arms_json.push_back(
+        {{"name", arms_[a].name},
+         {"weight", arms_[a].weight},
+         {"requests", t.requests},
+         {"errors", t.errors},
+         {"error_rate", t.requests > 0 ? json(static_cast<double>(t.errors) /
+                                              static_cast<double>(t.requests))
+                                       : json(nullptr)},
+         {"latency",
+          {{"count", t.latency.count()},
+           {"mean", has_latency ? json(t.latency.mean()) : json(nullptr)},
+           {"sd", t.latency.count() > 1 ? json(std::sqrt(t.latency.variance())) : json(nullptr)},
+           {"p50", Num(Quantile(t.sketch, 0.5))},
+           {"p90", Num(Quantile(t.sketch, 0.9))},
+           {"p99", Num(Quantile(t.sketch, 0.99))}}}});
+  }
+
+  // Sample ratio mismatch.
+  std::vector<int64_t> observed(num_arms);
+  std::vector<double> weights(num_arms);
+  json observed_json = json::object(), share_json = json::object();
+  int64_t total = 0;
+  for (size_t a = 0; a < num_arms; ++a) {
+    observed[a] = totals_[a].requests;
+    weights[a] = static_cast<double>(arms_[a].weight);
+    total += observed[a];
+    observed_json[arms_[a].name] = observed[a];
+    share_json[arms_[a].name] = weight_sum > 0 ? weights[a] / weight_sum : 0.0;
+  }
+  bool srm_evaluated = false, srm_detected = false;
+  json srm = {{"chi2", nullptr},        {"df", nullptr},
+              {"p_value", nullptr},     {"threshold", config_.srm_threshold},
+              {"detected", false},      {"evaluated", false},
+              {"unit", "requests"},     {"observed", observed_json},
+              {"expected_share", share_json}};
+  if (weight_sum > 0 && num_arms > 1) {
+    bool enough = true;
+    for (size_t a = 0; a < num_arms; ++a) {
+      const double expected = static_cast<double>(total) * weights[a] / weight_sum;
+      if (weights[a] > 0 && expected < kMinExpectedPerArm) enough = false;
+    }
+    absl::StatusOr<stats::SrmResult> r =
+        stats::CheckSampleRatio(observed, weights, config_.srm_threshold);
+    // An arm with weight 0 that gets traffic is a mismatch whatever the counts.
+    if (r.ok() && r->computable && (enough || r->zero_weight_arm_has_traffic)) {
+      srm_evaluated = true;
+      srm_detected = r->srm;
+      srm["chi2"] = Num(r->chi_square);
+      srm["df"] = r->df;
+      srm["p_value"] = Num(r->p_value);
+      srm["detected"] = r->srm;
+      srm["evaluated"] = true;
+    }
+  }
+
+  // Comparisons with the reference arm.
+  std::vector<ComparisonRow> rows;
+  for (size_t c = 0; c < comparators_.size(); ++c) {
+    comparators_[c].Compare(totals_[static_cast<size_t>(reference_arm_)],
+                            totals_[static_cast<size_t>(comparator_arm_[c])], &rows);
+  }
+  DecideComparisons(config_, &rows);
+  const stats::Verdict verdict = DecideRoute(srm_detected, rows);
+  json comparisons = json::array();
+  for (const ComparisonRow& r : rows) comparisons.push_back(ComparisonJson(r));
+
+  // Payload drift. Rows carry their tensor label.
+  std::vector<std::pair<std::string, DriftRow>> drift, distance;
+  json drift_json = json::array(), distance_json = json::array();
+  const std::string output_label = OutputLabel();
+  auto evaluate_tensor = [&](TensorDrift* t, const std::string& label) {
+    if (t == nullptr) return;
+    std::vector<DriftRow> d, x;
+    t->Evaluate(now, &d, &x);
+    for (DriftRow& r : d) {
+      drift_json.push_back(DriftJson(label, t->is_output(), r, false));
+      drift.emplace_back(label, std::move(r));
+    }
+    for (DriftRow& r : x) {
+      distance_json.push_back(DriftJson(label, t->is_output(), r, true));
+      distance.emplace_back(label, std::move(r));
+    }
+  };
+  evaluate_tensor(output_drift_.get(), output_label);
+  for (size_t i = 0; i < input_drift_.size(); ++i) {
+    evaluate_tensor(input_drift_[i].get(), InputLabel(config_.input_tensors[i], output_label));
+  }
+
+  const PayloadCounts counts = payload_counts();
+  json report = {
+      {"route", route_},
+      {"evaluated_at", absl::FormatTime(absl::RFC3339_full, now, absl::UTCTimeZone())},
+      {"reference_arm", num_arms > 0 ? json(arms_[reference_arm_].name) : json(nullptr)},
+      {"verdict", VerdictName(verdict)},
+      {"settings",
+       {{"alpha", config_.alpha},
+        {"correction", config_.correction},
+        {"min_samples", config_.min_samples},
+        {"sequential_tau", config_.sequential_tau},
+        {"latency_tolerance", config_.latency_tolerance},
+        {"error_rate_tolerance", config_.error_rate_tolerance},
+        {"srm_threshold", config_.srm_threshold},
+        {"interval_seconds", config_.interval_seconds}}},
+      {"arms", std::move(arms_json)},
+      {"srm", srm},
+      {"comparisons", std::move(comparisons)},
+      {"drift", std::move(drift_json)},
+      {"distance", std::move(distance_json)},
+      {"payload",
+       {{"enabled", payload_enabled()},
+        {"decoded", counts.decoded},
+        {"dropped", counts.dropped},
+        {"decode_errors", counts.decode_errors}}}};
+
+  if (families_.has_value() && IsPublisher(registry_.get(), route_, this)) {
+    Publish(totals_, srm, srm_evaluated, rows, verdict, drift, distance);
+  } else {
+    gauges_.Clear();  // another monitor of this route publishes (or there is no registry)
+  }
+
+  absl::MutexLock report_lock(&report_mu_);
+  report_ = std::move(report);
+  verdict_ = verdict;
+}
+
+void RouteMonitor::Publish(const std::vector<ArmTotals>& totals, const json& srm, bool srm_ok,
+                           const std::vector<ComparisonRow>& rows, stats::Verdict verdict,
+                           const std::vector<std::pair<std::string, DriftRow>>& drift,
+                           const std::vector<std::pair<std::string, DriftRow>>& distance) {
+  const MonitorFamilies& f = *families_;
+  const prometheus::Labels route = {{"route", route_}};
+  gauges_.Begin();
+  gauges_.Set(f.route_verdict, route, VerdictValue(verdict));
+  if (srm_ok) {
+    gauges_.Set(f.srm_pvalue, route, srm["p_value"].is_number() ? srm["p_value"].get<double>()
+                                                                : kNotComputed);
+    gauges_.Set(f.srm_detected, route, srm["detected"].get<bool>() ? 1 : 0);
+  }
+  for (size_t a = 0; a < arms_.size(); ++a) {
+    const ArmTotals& t = totals[a];
+    const std::string& arm = arms_[a].name;
+    static constexpr std::pair<const char*, double> kQuantiles[] = {
+        {"0.5", 0.5}, {"0.9", 0.9}, {"0.99", 0.99}};
+    for (const auto& [label, q] : kQuantiles) {
+      gauges_.Set(f.arm_latency, {{"route", route_}, {"arm", arm}, {"quantile", label}},
+                  Quantile(t.sketch, q));
+    }
+    if (t.requests > 0) {
+      gauges_.Set(f.arm_error_ratio, {{"route", route_}, {"arm", arm}},
+                  static_cast<double>(t.errors) / static_cast<double>(t.requests));
+    }
+  }
+  for (const ComparisonRow& r : rows) {
+    const prometheus::Labels l = {{"route", route_}, {"arm", r.arm}, {"metric", r.metric}};
+    gauges_.Set(f.compare_effect, l, r.effect);
+    if (!r.gate) continue;  // descriptive rows export their effect only
+    gauges_.Set(f.compare_pvalue, l, r.always_valid_p_value);
+    gauges_.Set(f.compare_adjusted_pvalue, l, r.adjusted_p_value);
+    gauges_.Set(f.compare_ci_lower, l, r.ci_low);
+    gauges_.Set(f.compare_ci_upper, l, r.ci_high);
+    gauges_.Set(f.compare_verdict, l, VerdictValue(r.verdict));
+  }
+  auto publish_drift = [&](prometheus::Family<prometheus::Gauge>* scores,
+                           prometheus::Family<prometheus::Gauge>* pvalue,
+                           const std::vector<std::pair<std::string, DriftRow>>& list) {
+    for (const auto& [tensor, row] : list) {
+      const stats::DriftReport& r = row.report;
+      if (r.status != stats::DriftStatus::kOk) continue;
+      const KsView ks = KsOf(r);
+      const std::pair<const char*, double> methods[] = {{"psi", r.psi},
+                                                        {"ks", ks.statistic},
+                                                        {"wasserstein", r.w1_normalized},
+                                                        {"js", r.js_distance}};
+      for (const auto& [method, value] : methods) {
+        gauges_.Set(scores,
+                    {{"route", route_}, {"arm", row.arm}, {"tensor", tensor}, {"method", method}},
+                    value);
+      }
+      gauges_.Set(pvalue, {{"route", route_}, {"arm", row.arm}, {"tensor", tensor}}, ks.p_value);
+    }
+  };
+  publish_drift(f.drift_score, f.drift_pvalue, drift);
+  publish_drift(f.arm_distance, f.arm_distance_pvalue, distance);
+  gauges_.End();
+}
+
+}  // namespace modelgate::monitor
