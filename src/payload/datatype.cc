@@ -17,7 +17,7 @@ struct DataTypeInfo {
 };
 
 constexpr DataTypeInfo kDataTypes[] = {
-    {DataType::kBool, "BOOL", 1},   {DataType::kUint8, "UINT8", 1},
+    {DataType::kBool, "BOOL", 1},     {DataType::kUint8, "UINT8", 1},
     {DataType::kUint16, "UINT16", 2}, {DataType::kUint32, "UINT32", 4},
     {DataType::kUint64, "UINT64", 8}, {DataType::kInt8, "INT8", 1},
     {DataType::kInt16, "INT16", 2},   {DataType::kInt32, "INT32", 4},

@@ -23,9 +23,9 @@ constexpr int kMaxListedNames = 16;
 
 // The words a message uses for one side of the protocol.
 struct Side {
-  absl::string_view tensor;    // "output"
-  absl::string_view message;   // "response"
-  absl::string_view raw_field; // "raw_output_contents"
+  absl::string_view tensor;     // "output"
+  absl::string_view message;    // "response"
+  absl::string_view raw_field;  // "raw_output_contents"
 };
 
 constexpr Side kOutputs = {"output", "response", "raw_output_contents"};
@@ -74,10 +74,10 @@ absl::Status CheckRawLayout(const google::protobuf::RepeatedPtrField<Tensor>& te
   }
   for (int i = 0; i < tensors.size(); ++i) {
     if (HasTypedValues(tensors[i].contents())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          side.tensor, " ", Quoted(tensors[i].name()), " (position ", i,
-          ") has typed contents although the ", side.message, " uses ", side.raw_field,
-          "; the protocol allows one or the other"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(side.tensor, " ", Quoted(tensors[i].name()), " (position ", i,
+                       ") has typed contents although the ", side.message, " uses ", side.raw_field,
+                       "; the protocol allows one or the other"));
     }
   }
   return absl::OkStatus();

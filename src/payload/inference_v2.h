@@ -18,9 +18,11 @@ namespace modelgate::payload {
 
 struct TensorValues {
   std::string name;
-  std::string datatype;        // BOOL, UINT8..UINT64, INT8..INT64, FP16, FP32, FP64
+  std::string datatype;        // BOOL, UINT8..UINT64, INT8..INT64, FP16, BF16, FP32, FP64
   std::vector<int64_t> shape;
   std::vector<double> values;  // flattened, row-major; BOOL as 0/1
+  // Every value of every datatype converts exactly, except INT64/UINT64 beyond 2^53, which round
+  // to the nearest double (fine for drift statistics, not for comparing IDs).
 };
 
 // The output tensor called `name` (empty: the first output). Errors: no such tensor, BYTES or

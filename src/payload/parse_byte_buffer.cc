@@ -1,12 +1,12 @@
 // ParseByteBuffer: protobuf parsing straight over the slices of a gRPC ByteBuffer. This is the
 // one place where protobuf parsing enters the payload library, so its exceptions stop here.
-#include <exception>
-
 #include <grpcpp/support/proto_buffer_reader.h>
+
+#include <exception>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "payload/inference_v2.h"
+#include "payload/inference_v2.h"  // IWYU pragma: associated
 
 namespace modelgate::payload {
 
@@ -30,9 +30,8 @@ absl::Status ParseByteBuffer(const grpc::ByteBuffer& buffer, google::protobuf::M
     }
     if (!out->ParseFromZeroCopyStream(&reader) || !reader.status().ok()) {
       out->Clear();
-      return absl::InvalidArgumentError(absl::StrCat("the ", buffer.Length(),
-                                                     " bytes are not a valid ",
-                                                     out->GetTypeName(), " message"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the ", buffer.Length(), " bytes are not a valid ", out->GetTypeName(), " message"));
     }
   } catch (const std::exception& e) {
     out->Clear();

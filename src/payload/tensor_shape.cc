@@ -13,8 +13,8 @@ absl::StatusOr<uint64_t> ElementCount(absl::Span<const int64_t> shape) {
   bool has_zero = false;
   for (int64_t dim : shape) {
     if (dim < 0) {
-      return absl::InvalidArgumentError(absl::StrCat("shape ", ShapeString(shape),
-                                                     " has a negative dimension (", dim, ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("shape ", ShapeString(shape), " has a negative dimension (", dim, ")"));
     }
     has_zero = has_zero || dim == 0;
   }

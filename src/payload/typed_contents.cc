@@ -108,9 +108,8 @@ absl::Status DecodeTypedContents(DataType type, const inference::InferTensorCont
     }
   }
   if (size != count) {
-    return absl::InvalidArgumentError(absl::StrCat(expected_name, " holds ", size,
-                                                   " values, but the shape has ", count,
-                                                   " elements"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        expected_name, " holds ", size, " values, but the shape has ", count, " elements"));
   }
   out->reserve(out->size() + count);
   switch (expected) {

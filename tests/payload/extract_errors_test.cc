@@ -86,7 +86,8 @@ TEST(ExtractErrors, TypedValueCountMustMatchShape) {
   c->add_fp32_contents(2);
   const absl::Status s = ErrorOf(response, "x");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(s.message(), "output \"x\": fp32_contents holds 2 values, but the shape has 3 elements");
+  EXPECT_EQ(s.message(),
+            "output \"x\": fp32_contents holds 2 values, but the shape has 3 elements");
 }
 
 TEST(ExtractErrors, ScalarNeedsExactlyOneTypedValue) {

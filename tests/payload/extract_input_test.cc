@@ -59,8 +59,7 @@ TEST(ExtractInput, MissingInputIsNotFoundNamingInputs) {
   AddInput(&request, "ids", "INT64", {0});
   auto t = ExtractInput(request, "features");
   EXPECT_EQ(t.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(t.status().message(),
-            "no input named \"features\"; the request has inputs \"ids\"");
+  EXPECT_EQ(t.status().message(), "no input named \"features\"; the request has inputs \"ids\"");
 }
 
 TEST(ExtractInput, RawCountMismatchNamesRawInputContents) {

@@ -52,10 +52,10 @@ TEST(ExtractRaw, ReadsNegativeSignedIntegersInTwosComplement) {
   EXPECT_THAT(RawValues("INT8", {3}, Bytes({0xff, 0x80, 0x7f})), ElementsAre(-1, -128, 127));
   EXPECT_THAT(RawValues("INT16", {3}, Bytes({0xfe, 0xff, 0x02, 0x01, 0x00, 0x80})),
               ElementsAre(-2, 258, -32768));
-  EXPECT_THAT(RawValues("INT32", {3},
-                        Bytes({0xff, 0xff, 0xff, 0xff, 0x04, 0x03, 0x02, 0x01, 0x00, 0x00, 0x00,
-                               0x80})),
-              ElementsAre(-1, 16909060, -2147483648.0));
+  EXPECT_THAT(
+      RawValues("INT32", {3},
+                Bytes({0xff, 0xff, 0xff, 0xff, 0x04, 0x03, 0x02, 0x01, 0x00, 0x00, 0x00, 0x80})),
+      ElementsAre(-1, 16909060, -2147483648.0));
   EXPECT_THAT(RawValues("INT64", {2},
                         Bytes({0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,  //
                                0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01})),
@@ -72,16 +72,17 @@ TEST(ExtractRaw, ReadsFp32AndFp64LittleEndian) {
 }
 
 TEST(ExtractRaw, ReadsFp16NormalSubnormalAndInfiniteValuesExactly) {
-  const std::vector<double> v =
-      RawValues("FP16", {8},
-                Bytes({0x00, 0x3c,    // 1.0
-                       0x00, 0xc1,    // -2.5
-                       0xff, 0x7b,    // 65504, the largest finite half
-                       0x01, 0x00,    // 2^-24, the smallest subnormal
-                       0xff, 0x03,    // 1023 × 2^-24, the largest subnormal
-                       0x00, 0x7c,    // +inf
-                       0x00, 0xfc,    // -inf
-                       0x00, 0x80}));  // -0.0
+  const std::string raw = Bytes({
+      0x00, 0x3c,  // 1.0
+      0x00, 0xc1,  // -2.5
+      0xff, 0x7b,  // 65504, the largest finite half
+      0x01, 0x00,  // 2^-24, the smallest subnormal
+      0xff, 0x03,  // 1023 × 2^-24, the largest subnormal
+      0x00, 0x7c,  // +inf
+      0x00, 0xfc,  // -inf
+      0x00, 0x80,  // -0.0
+  });
+  const std::vector<double> v = RawValues("FP16", {8}, raw);
   ASSERT_EQ(v.size(), 8u);
   EXPECT_EQ(v[0], 1.0);
   EXPECT_EQ(v[1], -2.5);
@@ -165,13 +166,12 @@ class TypedRawEquivalence : public ::testing::Test {
 
   // Builds both forms of output "t" from `values`: typed through `add`, raw from their bytes.
   template <typename T, typename Add>
-  static void Check(const std::string& datatype, const std::vector<T>& values, Add add,
-                    std::string raw_bytes) {
+  static void Check(const std::string& datatype, const std::vector<T>& values, Add add) {
     inference::ModelInferResponse typed, raw;
     const int64_t n = static_cast<int64_t>(values.size());
     auto* contents = AddOutput(&typed, "t", datatype, {1, n})->mutable_contents();
     for (const T& v : values) add(contents, v);
-    AddRawOutput(&raw, "t", datatype, {1, n}, raw_bytes);
+    AddRawOutput(&raw, "t", datatype, {1, n}, LittleEndian(values));
     ExpectSame(typed, raw);
   }
 };
@@ -179,27 +179,26 @@ class TypedRawEquivalence : public ::testing::Test {
 TEST_F(TypedRawEquivalence, IntegerTypesGiveIdenticalValues) {
   using C = inference::InferTensorContents;
   const std::vector<int8_t> i8 = {-128, -1, 0, 1, 127};
-  Check("INT8", i8, [](C* c, int8_t v) { c->add_int_contents(v); }, LittleEndian(i8));
+  Check("INT8", i8, [](C* c, int8_t v) { c->add_int_contents(v); });
   const std::vector<int16_t> i16 = {-32768, -300, 0, 300, 32767};
-  Check("INT16", i16, [](C* c, int16_t v) { c->add_int_contents(v); }, LittleEndian(i16));
+  Check("INT16", i16, [](C* c, int16_t v) { c->add_int_contents(v); });
   const std::vector<int32_t> i32 = {std::numeric_limits<int32_t>::min(), -70000, 0, 70000,
                                     std::numeric_limits<int32_t>::max()};
-  Check("INT32", i32, [](C* c, int32_t v) { c->add_int_contents(v); }, LittleEndian(i32));
-  const std::vector<int64_t> i64 = {std::numeric_limits<int64_t>::min(), -(INT64_C(1) << 53) - 1,
-                                    0, INT64_C(1) << 40, std::numeric_limits<int64_t>::max()};
-  Check("INT64", i64, [](C* c, int64_t v) { c->add_int64_contents(v); }, LittleEndian(i64));
+  Check("INT32", i32, [](C* c, int32_t v) { c->add_int_contents(v); });
+  const std::vector<int64_t> i64 = {std::numeric_limits<int64_t>::min(), -(INT64_C(1) << 53) - 1, 0,
+                                    INT64_C(1) << 40, std::numeric_limits<int64_t>::max()};
+  Check("INT64", i64, [](C* c, int64_t v) { c->add_int64_contents(v); });
   const std::vector<uint8_t> u8 = {0, 1, 200, 255};
-  Check("UINT8", u8, [](C* c, uint8_t v) { c->add_uint_contents(v); }, LittleEndian(u8));
+  Check("UINT8", u8, [](C* c, uint8_t v) { c->add_uint_contents(v); });
   const std::vector<uint16_t> u16 = {0, 1, 40000, 65535};
-  Check("UINT16", u16, [](C* c, uint16_t v) { c->add_uint_contents(v); }, LittleEndian(u16));
+  Check("UINT16", u16, [](C* c, uint16_t v) { c->add_uint_contents(v); });
   const std::vector<uint32_t> u32 = {0, 1, 3000000000u, std::numeric_limits<uint32_t>::max()};
-  Check("UINT32", u32, [](C* c, uint32_t v) { c->add_uint_contents(v); }, LittleEndian(u32));
+  Check("UINT32", u32, [](C* c, uint32_t v) { c->add_uint_contents(v); });
   const std::vector<uint64_t> u64 = {0, (UINT64_C(1) << 53) + 1,
                                      std::numeric_limits<uint64_t>::max()};
-  Check("UINT64", u64, [](C* c, uint64_t v) { c->add_uint64_contents(v); }, LittleEndian(u64));
+  Check("UINT64", u64, [](C* c, uint64_t v) { c->add_uint64_contents(v); });
   const std::vector<uint8_t> bools = {1, 0, 0, 1};
-  Check("BOOL", bools, [](C* c, uint8_t v) { c->add_bool_contents(v != 0); },
-        LittleEndian(bools));
+  Check("BOOL", bools, [](C* c, uint8_t v) { c->add_bool_contents(v != 0); });
 }
 
 TEST_F(TypedRawEquivalence, FloatingTypesGiveIdenticalValues) {
@@ -210,14 +209,14 @@ TEST_F(TypedRawEquivalence, FloatingTypesGiveIdenticalValues) {
                                   std::numeric_limits<float>::max(),
                                   -std::numeric_limits<float>::infinity(),
                                   std::numeric_limits<float>::quiet_NaN()};
-  Check("FP32", f32, [](C* c, float v) { c->add_fp32_contents(v); }, LittleEndian(f32));
+  Check("FP32", f32, [](C* c, float v) { c->add_fp32_contents(v); });
   const std::vector<double> f64 = {0.1,
                                    -0.0,
                                    std::numeric_limits<double>::denorm_min(),
                                    std::numeric_limits<double>::max(),
                                    kInf,
                                    std::numeric_limits<double>::quiet_NaN()};
-  Check("FP64", f64, [](C* c, double v) { c->add_fp64_contents(v); }, LittleEndian(f64));
+  Check("FP64", f64, [](C* c, double v) { c->add_fp64_contents(v); });
 }
 
 }  // namespace

@@ -18,7 +18,8 @@ namespace {
 using nlohmann::json;
 
 json LoadGolden() {
-  const std::string path = std::string(MODELGATE_SOURCE_DIR) + "/tests/payload/data/raw_golden.json";
+  const std::string path =
+      std::string(MODELGATE_SOURCE_DIR) + "/tests/payload/data/raw_golden.json";
   std::ifstream in(path);
   EXPECT_TRUE(in.good()) << "missing " << path << "; run tests/payload/gen_raw_golden.py";
   return in.good() ? json::parse(in) : json::object();
@@ -74,9 +75,9 @@ TEST(RawGolden, DecodesNumpyBytesToNumpyValuesForEveryDatatype) {
       }
     }
   }
-  EXPECT_EQ(covered, (std::set<std::string>{"BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8",
-                                            "INT16", "INT32", "INT64", "FP16", "BF16", "FP32",
-                                            "FP64"}));
+  EXPECT_EQ(covered,
+            (std::set<std::string>{"BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16",
+                                   "INT32", "INT64", "FP16", "BF16", "FP32", "FP64"}));
 }
 
 }  // namespace

@@ -2,14 +2,14 @@
 // spread over several slices, go through ParseByteBuffer and ExtractOutput. Every outcome must be
 // either values consistent with the tensor's shape or an error; a crash or an out-of-bounds read
 // (under -DMODELGATE_SANITIZE=ON) fails the test.
+#include <google/protobuf/stubs/logging.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/stubs/logging.h>
 
 #include "gtest/gtest.h"
 #include "payload/inference_v2.h"
@@ -72,7 +72,7 @@ std::string Mutate(std::string bytes, std::mt19937_64& rng) {
       case 1: {
         static constexpr unsigned char kInteresting[] = {0x00, 0x01, 0x7f, 0x80, 0xff, 0x0a};
         bytes[at] = static_cast<char>(Below(rng, 2) == 0 ? kInteresting[Below(rng, 6)]
-                                                           : static_cast<unsigned char>(rng()));
+                                                         : static_cast<unsigned char>(rng()));
         break;
       }
       case 2: {

@@ -4,11 +4,11 @@
 // boundaries and gRPC copies nothing.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/slice.h>
+
+#include <string>
+#include <vector>
 
 namespace modelgate::payload::testing {
 

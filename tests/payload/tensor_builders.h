@@ -32,7 +32,8 @@ std::string LittleEndian(const std::vector<T>& values) {
   std::string out;
   for (const T& v : values) {
     const auto bits = static_cast<uint64_t>(std::bit_cast<Bits>(v));
-    for (size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+    for (size_t i = 0; i < sizeof(T); ++i)
+      out.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
   }
   return out;
 }
