@@ -10,6 +10,8 @@ same run, and the proxy's CPU microseconds per call (utime+stime of the proxy's 
   targets  direct     modelgate-load -> legacy fake model
            modelgate  -> modelgate (A/B route 90/10 legacy/candidate, sticky key) -> fake models
            nginx      -> nginx grpc_pass (upstream weights 9/1, keepalive) -> fake models
+           modelgate+monitors   (with --monitors) the same route with live statistics and output
+                      drift on (monitor block, every payload decoded): the monitoring cost
            modelgate-streaming  (with --streaming) a second modelgate that does not know the
                       method is unary, so it forwards it on its general streaming path
 Both proxies get one worker thread/process, the fair comparison for a sidecar.
@@ -171,6 +173,7 @@ def main():
     ap.add_argument("--out", default="")
     ap.add_argument("--no-nginx", action="store_true")
     ap.add_argument("--streaming", action="store_true")
+    ap.add_argument("--monitors", action="store_true")
     args = ap.parse_args()
     method = "/modelgate.testing.Echo/Unary" if args.streaming else "/inference.GRPCInferenceService/ModelInfer"
     levels = [int(c) for c in args.concurrency.split(",")]
@@ -186,7 +189,7 @@ def main():
         legacy_addr = legacy.first_line.split()[-1]
         candidate_addr = candidate.first_line.split()[-1]
 
-        def start_modelgate(name, unary_methods):
+        def start_modelgate(name, unary_methods, monitor=""):
             cfg = os.path.join(work, name + ".yaml")
             with open(cfg, "w") as f:
                 f.write(f"""listen: 127.0.0.1:0
@@ -203,13 +206,22 @@ routes:
     ab:
       arms: [{{backend: legacy, weight: 90}}, {{backend: candidate, weight: 10}}]
       sticky_header: x-user-id
-""")
+{monitor}""")
             proc = Proc([binary("modelgate"), "serve", "--config", cfg], name, r"modelgate listening")
             procs.append(proc)
             return proc, re.search(r"grpc=(\S+)", proc.first_line).group(1)
 
         mg, mg_addr = start_modelgate("modelgate", "[/modelgate.testing.Echo/Unary]" if args.streaming else "[]")
         targets = {"direct": (legacy_addr, []), "modelgate": (mg_addr, [mg.p.pid])}
+        if args.monitors:
+            monitor = """    monitor:
+      payload: inference_v2
+      sample_rate: 1
+      queue_size: 4096
+      drift: {reference_samples: 1000, window_seconds: 60}
+"""
+            mgm, mgm_addr = start_modelgate("modelgate-monitors", "[]", monitor)
+            targets["modelgate+monitors"] = (mgm_addr, [mgm.p.pid])
         if args.streaming:
             mgs, mgs_addr = start_modelgate("modelgate-streaming", "[]")
             targets["modelgate-streaming"] = (mgs_addr, [mgs.p.pid])

@@ -17,6 +17,7 @@
 #include "config/file_watcher.h"
 #include "config/loader.h"
 #include "control/config_reloader.h"
+#include "monitor/monitor_engine.h"
 #include "proxy/server.h"
 #include "telemetry/metrics.h"
 
@@ -80,16 +81,23 @@ int Serve(const std::string& config_path) {
     return 1;
   }
   telemetry::Metrics metrics;
-  auto proxy = proxy::ProxyServer::Start(loaded.config, &metrics);
+  monitor::MonitorEngine monitors(metrics.registry(), loaded.config.proxy.threads);
+  auto proxy = proxy::ProxyServer::Start(loaded.config, &metrics, &monitors);
   if (!proxy.ok()) {
     std::cerr << "modelgate: " << proxy.status().message() << "\n";
     return 1;
   }
 
   control::ConfigReloader reloader(config_path, proxy->get(), &metrics);
-  auto reload = [&reloader] { return reloader.Reload("admin api"); };
-  auto admin = admin::AdminServer::Start(loaded.config.admin.listen, &metrics, proxy->get(),
-                                         admin::AdminHooks{reload});
+  admin::AdminHooks hooks;
+  hooks.reload = [&reloader] { return reloader.Reload("admin api"); };
+  hooks.route_stats = [&monitors](const std::string& route) -> absl::StatusOr<std::string> {
+    auto report = monitors.RouteStats(route);
+    if (!report.ok()) return report.status();
+    return report->dump(2) + "\n";
+  };
+  auto admin =
+      admin::AdminServer::Start(loaded.config.admin.listen, &metrics, proxy->get(), hooks);
   if (!admin.ok()) {
     std::cerr << "modelgate: " << admin.status().message() << "\n";
     (*proxy)->Shutdown();
@@ -128,6 +136,7 @@ int Serve(const std::string& config_path) {
   if (watcher.ok()) (*watcher)->Stop();
   (*proxy)->Shutdown();
   (*admin)->Stop();
+  monitors.Stop();
   return 0;
 }
 

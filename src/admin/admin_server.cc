@@ -68,6 +68,24 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(const std::strin
     j["routes"] = routes;
     res.set_content(j.dump(2) + "\n", "application/json");
   });
+  http.Get(R"(/api/v1/routes/([A-Za-z0-9_.-]+)/stats)",
+           [hooks](const httplib::Request& req, httplib::Response& res) {
+             nlohmann::json error;
+             if (!hooks.route_stats) {
+               res.status = 404;
+               error["error"] = "monitoring is not available";
+               res.set_content(error.dump() + "\n", "application/json");
+               return;
+             }
+             auto stats = hooks.route_stats(req.matches[1]);
+             if (!stats.ok()) {
+               res.status = stats.status().code() == absl::StatusCode::kNotFound ? 404 : 500;
+               error["error"] = std::string(stats.status().message());
+               res.set_content(error.dump() + "\n", "application/json");
+               return;
+             }
+             res.set_content(*stats, "application/json");
+           });
   http.Post("/api/v1/reload", [hooks](const httplib::Request&, httplib::Response& res) {
     if (!hooks.reload) {
       res.status = 501;

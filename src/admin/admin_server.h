@@ -26,6 +26,8 @@ namespace modelgate::admin {
 struct AdminHooks {
   // Re-reads the config file; returns a human-readable result or an error (all config errors).
   std::function<absl::StatusOr<std::string>()> reload;
+  // The statistics report of a monitored route as JSON text; NotFound for other routes.
+  std::function<absl::StatusOr<std::string>(const std::string& route)> route_stats;
 };
 
 class AdminServer {

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.pb.h"
+#include "monitor/monitor_engine.h"
 #include "proxy/server.h"
 #include "proxy/worker.h"
 #include "routing/request.h"
@@ -109,7 +110,8 @@ void ProxyCall::OnAccepted(bool /*ok*/) {
     return;
   }
   route_ = &snapshot_->route(r);
-  arm_ = &route_->arms[route_->route->strategy->Decide(info, worker_->rng()).arm];
+  arm_index_ = route_->route->strategy->Decide(info, worker_->rng()).arm;
+  arm_ = &route_->arms[arm_index_];
   route_->inflight->Increment();
   inflight_counted_ = true;
   if (route_->route->arm_header) server_ctx_.AddInitialMetadata(kArmHeader, arm_->spec->name);
@@ -322,6 +324,7 @@ void ProxyCall::OnUpFinish() {
   }
   grpc::Status status = ClientStatusFromUpstream();
   final_code_ = status.error_code();
+  if (mode_ == Mode::kUnary && status.ok() && route_->monitor) OfferPayloadToMonitor();
   finish_sent_ = true;
   ++pending_;
   if (mode_ == Mode::kUnary && status.ok()) {
@@ -349,6 +352,15 @@ void ProxyCall::OnServerFinish(bool ok) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   arm_->metrics->requests->Increment(code);
   arm_->metrics->duration->Observe(seconds);
+  if (route_->monitor) route_->monitor->RecordOutcome(worker_->index(), arm_index_, code, seconds);
+}
+
+void ProxyCall::OfferPayloadToMonitor() {
+  // Only unary calls carry one request and one response to decode; the monitor samples them
+  // and decodes on its own thread. The copies share the buffers' slices (no byte copy).
+  monitor::RouteMonitor& m = *route_->monitor;
+  if (!m.payload_enabled() || worker_->rng().Uniform() >= m.sample_rate()) return;
+  worker_->server()->monitors()->OfferPayload(route_->monitor, arm_index_, request_, response_);
 }
 
 bool ProxyCall::DeadlineExpired() const {

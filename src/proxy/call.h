@@ -81,6 +81,7 @@ class ProxyCall final : public Handler {
   int ServingStatus(const std::string& service) const;  // health enum, or -1 = unknown service
   bool DeadlineExpired() const;
   void MaybeDelete();
+  void OfferPayloadToMonitor();
 
   Worker* worker_;
   Mode mode_ = Mode::kAccepting;
@@ -91,6 +92,7 @@ class ProxyCall final : public Handler {
   std::shared_ptr<const Snapshot> snapshot_;
   const RouteRuntime* route_ = nullptr;
   const ArmRuntime* arm_ = nullptr;
+  int arm_index_ = 0;
 
   std::optional<grpc::ClientContext> upstream_ctx_;
   std::unique_ptr<grpc::ClientAsyncResponseReader<grpc::ByteBuffer>> upstream_unary_;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "monitor/monitor_engine.h"
 #include "proxy/worker.h"
 
 namespace modelgate::proxy {
@@ -15,8 +16,10 @@ namespace {
 constexpr int kAcceptSlotsPerWorker = 32;
 }  // namespace
 
-ProxyServer::ProxyServer(const config::Config& config, telemetry::Metrics* metrics)
+ProxyServer::ProxyServer(const config::Config& config, telemetry::Metrics* metrics,
+                         monitor::MonitorEngine* monitors)
     : metrics_(metrics),
+      monitors_(monitors),
       max_message_bytes_(config.proxy.max_message_bytes),
       drain_seconds_(config.proxy.drain_seconds),
       pool_(config.proxy.max_message_bytes),
@@ -25,11 +28,12 @@ ProxyServer::ProxyServer(const config::Config& config, telemetry::Metrics* metri
 ProxyServer::~ProxyServer() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Config& config,
-                                                                telemetry::Metrics* metrics) {
-  std::unique_ptr<ProxyServer> self(new ProxyServer(config, metrics));
+                                                                telemetry::Metrics* metrics,
+                                                                monitor::MonitorEngine* monitors) {
+  std::unique_ptr<ProxyServer> self(new ProxyServer(config, metrics, monitors));
   {
     std::lock_guard<std::mutex> lock(self->mu_);
-    auto snap = Snapshot::Build(config, 1, self->pool_, *metrics);
+    auto snap = Snapshot::Build(config, 1, self->pool_, *metrics, monitors);
     if (!snap.ok()) return snap.status();
     self->snapshot_ = *snap;
   }
@@ -90,9 +94,11 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
     effective.proxy.max_message_bytes = running_.proxy.max_message_bytes;
   }
   const uint64_t next = generation_.load(std::memory_order_acquire) + 1;
-  auto snap = Snapshot::Build(effective, next, pool_, *metrics_);
+  auto snap = Snapshot::Build(effective, next, pool_, *metrics_, monitors_);
   if (!snap.ok()) return snap.status();
   snapshot_ = *snap;
+  // Experiments that changed start fresh; unchanged ones kept their monitor (and statistics).
+  if (monitors_ != nullptr) monitors_->Retain(snapshot_->Monitors());
   running_ = effective;
   generation_.store(next, std::memory_order_release);
   metrics_->SetConfigInfo(effective.hash, next);

@@ -19,15 +19,21 @@
 #include "proxy/upstream_pool.h"
 #include "telemetry/metrics.h"
 
+namespace modelgate::monitor {
+class MonitorEngine;
+}
+
 namespace modelgate::proxy {
 
 class Worker;
 
 class ProxyServer {
  public:
-  // Binds config.listen and starts serving `config`. `metrics` must outlive the server.
+  // Binds config.listen and starts serving `config`. `metrics` and `monitors` (may be null:
+  // no monitoring) must outlive the server.
   static absl::StatusOr<std::unique_ptr<ProxyServer>> Start(const config::Config& config,
-                                                            telemetry::Metrics* metrics);
+                                                            telemetry::Metrics* metrics,
+                                                            monitor::MonitorEngine* monitors);
   ~ProxyServer();
 
   int port() const { return port_; }
@@ -45,14 +51,17 @@ class ProxyServer {
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   bool accepting() const { return !stopping(); }
   telemetry::Metrics& metrics() { return *metrics_; }
+  monitor::MonitorEngine* monitors() { return monitors_; }
 
   std::shared_ptr<const Snapshot> snapshot() const;
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
-  ProxyServer(const config::Config& config, telemetry::Metrics* metrics);
+  ProxyServer(const config::Config& config, telemetry::Metrics* metrics,
+              monitor::MonitorEngine* monitors);
 
   telemetry::Metrics* metrics_;
+  monitor::MonitorEngine* monitors_;
   const int64_t max_message_bytes_;
   const double drain_seconds_;
   grpc::AsyncGenericService generic_;

@@ -2,6 +2,7 @@
 #include "proxy/snapshot.h"
 
 #include "absl/strings/match.h"
+#include "monitor/monitor_engine.h"
 #include "proxy/upstream_pool.h"
 
 namespace modelgate::proxy {
@@ -49,10 +50,9 @@ bool UnaryMethods::Contains(std::string_view path) const {
   return services_.contains(method_path.substr(1, slash - 1));
 }
 
-absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(config::Config config,
-                                                                uint64_t generation,
-                                                                UpstreamPool& pool,
-                                                                telemetry::Metrics& metrics) {
+absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
+    config::Config config, uint64_t generation, UpstreamPool& pool, telemetry::Metrics& metrics,
+    monitor::MonitorEngine* monitors) {
   std::shared_ptr<Snapshot> snap(new Snapshot(std::move(config), generation));
   auto table = routing::RouteTable::Build(snap->config_);
   if (!table.ok()) return table.status();
@@ -76,9 +76,21 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(config::Config c
       rr.arms.push_back(ArmRuntime{&arm, snap->backends_[arm.backend_index].get(),
                                    metrics.ForArm(route.name, arm.name)});
     }
+    if (monitors != nullptr && snap->config_.routes[i].monitor.enabled) {
+      auto m = monitors->ForRoute(snap->config_.routes[i]);
+      if (!m.ok()) return m.status();
+      rr.monitor = std::move(*m);
+    }
     snap->routes_.push_back(std::move(rr));
   }
   return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+std::vector<std::shared_ptr<monitor::RouteMonitor>> Snapshot::Monitors() const {
+  std::vector<std::shared_ptr<monitor::RouteMonitor>> out;
+  for (const RouteRuntime& r : routes_)
+    if (r.monitor) out.push_back(r.monitor);
+  return out;
 }
 
 }  // namespace modelgate::proxy

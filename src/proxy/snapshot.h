@@ -16,12 +16,18 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "config/config.h"
+#include "monitor/route_monitor.h"
 #include "routing/route_table.h"
 #include "telemetry/metrics.h"
 
 namespace modelgate::proxy {
 
 class UpstreamPool;
+}  // namespace modelgate::proxy
+namespace modelgate::monitor {
+class MonitorEngine;
+}  // namespace modelgate::monitor
+namespace modelgate::proxy {
 
 struct BackendRuntime {
   std::string name;
@@ -41,6 +47,7 @@ struct RouteRuntime {
   const routing::CompiledRoute* route;
   std::vector<ArmRuntime> arms;
   prometheus::Gauge* inflight;
+  std::shared_ptr<monitor::RouteMonitor> monitor;  // null when the route has no monitor block
 };
 
 // Which methods are known to be unary, so they may take the cheaper forwarding path.
@@ -58,10 +65,14 @@ class UnaryMethods {
 
 class Snapshot {
  public:
+  // `monitors` may be null (no route is monitored then).
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Build(config::Config config,
                                                                uint64_t generation,
                                                                UpstreamPool& pool,
-                                                               telemetry::Metrics& metrics);
+                                                               telemetry::Metrics& metrics,
+                                                               monitor::MonitorEngine* monitors);
+  // The route monitors this snapshot uses.
+  std::vector<std::shared_ptr<monitor::RouteMonitor>> Monitors() const;
 
   const config::Config& config() const { return config_; }
   uint64_t generation() const { return generation_; }

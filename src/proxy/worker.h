@@ -36,6 +36,7 @@ class Worker {
   // --- called on the worker thread only ---
   grpc::ServerCompletionQueue* cq() { return cq_.get(); }
   ProxyServer* server() { return server_; }
+  int index() const { return index_; }
   SplitMix64& rng() { return rng_; }
   // The current snapshot, refreshed only when the generation changed (no lock otherwise).
   const std::shared_ptr<const Snapshot>& CurrentSnapshot();

@@ -40,7 +40,7 @@ routes:
   ASSERT_TRUE(loaded.ok());
   telemetry::Metrics metrics;
   UpstreamPool pool(loaded.config.proxy.max_message_bytes);
-  auto snap = Snapshot::Build(loaded.config, 7, pool, metrics);
+  auto snap = Snapshot::Build(loaded.config, 7, pool, metrics, nullptr);
   ASSERT_TRUE(snap.ok()) << snap.status();
   EXPECT_EQ((*snap)->generation(), 7u);
   const RouteRuntime& r = (*snap)->route(0);
@@ -51,7 +51,7 @@ routes:
   r.arms[1].metrics->requests->Increment(0);
   EXPECT_NE(metrics.Serialize().find(R"(arm="cand",code="OK",route="predict")"), std::string::npos);
   // A second snapshot of the same config reuses the channels.
-  auto again = Snapshot::Build(loaded.config, 8, pool, metrics);
+  auto again = Snapshot::Build(loaded.config, 8, pool, metrics, nullptr);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)->route(0).arms[0].backend->channel, r.arms[0].backend->channel);
 }
