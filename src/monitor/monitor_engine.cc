@@ -48,7 +48,7 @@ MonitorEngine::MonitorEngine(std::shared_ptr<prometheus::Registry> registry, int
     : registry_(std::move(registry)), num_shards_(num_shards < 1 ? 1 : num_shards),
       options_(options) {
   if (options_.start_thread) {
-    absl::MutexLock lock(&join_mu_);
+    std::lock_guard<std::mutex> lock(join_mu_);
     thread_ = std::thread([this] { Loop(); });
   }
 }
@@ -57,21 +57,22 @@ MonitorEngine::~MonitorEngine() { Stop(); }
 
 void MonitorEngine::Stop() {
   {
-    absl::MutexLock lock(&stop_mu_);
+    std::lock_guard<std::mutex> lock(stop_mu_);
     stopping_ = true;
   }
-  absl::MutexLock lock(&join_mu_);
+  stop_cv_.notify_all();
+  std::lock_guard<std::mutex> lock(join_mu_);
   if (thread_.joinable()) thread_.join();
 }
 
 void MonitorEngine::Loop() {
+  const auto poll = absl::ToChronoNanoseconds(options_.poll_interval);
   for (;;) {
-    // Sleep one poll interval, waking at once on Stop().
-    if (stop_mu_.LockWhenWithTimeout(absl::Condition(&stopping_), options_.poll_interval)) {
-      stop_mu_.Unlock();
-      return;
+    {
+      // Sleep one poll interval, waking at once on Stop().
+      std::unique_lock<std::mutex> lock(stop_mu_);
+      if (stop_cv_.wait_for(lock, poll, [this] { return stopping_; })) return;
     }
-    stop_mu_.Unlock();
     RunOnce(absl::Now());
   }
 }
@@ -94,14 +95,14 @@ absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(
     return nullptr;
   };
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (std::shared_ptr<RouteMonitor> m = find()) return m;
   }
   // Built outside the lock: loading a reference file can take a while.
   absl::StatusOr<std::shared_ptr<RouteMonitor>> created = RouteMonitor::Create(
       route.name, ArmsOf(route), route.monitor, num_shards_, registry_);
   if (!created.ok()) return created.status();
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (std::shared_ptr<RouteMonitor> m = find()) return m;  // a concurrent caller won
   entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
                                 [](const Entry& e) { return e.monitor.expired(); }),
@@ -111,7 +112,7 @@ absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(
 }
 
 void MonitorEngine::Retain(const std::vector<std::shared_ptr<RouteMonitor>>& live) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
                                 [&](const Entry& e) {
                                   std::shared_ptr<RouteMonitor> m = e.monitor.lock();
@@ -131,7 +132,7 @@ void MonitorEngine::OfferPayload(std::shared_ptr<RouteMonitor> monitor, int arm,
 absl::StatusOr<nlohmann::json> MonitorEngine::RouteStats(const std::string& route) const {
   std::shared_ptr<RouteMonitor> monitor;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     for (auto it = entries_.rbegin(); it != entries_.rend() && monitor == nullptr; ++it) {
       if (it->route == route) monitor = it->monitor.lock();
     }
@@ -143,18 +144,18 @@ absl::StatusOr<nlohmann::json> MonitorEngine::RouteStats(const std::string& rout
 }
 
 int MonitorEngine::num_monitors() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   int n = 0;
   for (const Entry& e : entries_) n += e.monitor.expired() ? 0 : 1;
   return n;
 }
 
 int MonitorEngine::RunOnce(absl::Time now) {
-  absl::MutexLock run_lock(&run_mu_);
+  std::lock_guard<std::mutex> run_lock(run_mu_);
   std::vector<std::shared_ptr<RouteMonitor>> monitors;
   std::vector<bool> due;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     for (Entry& e : entries_) {
       std::shared_ptr<RouteMonitor> m = e.monitor.lock();
       if (m == nullptr) continue;

@@ -23,7 +23,9 @@
 // thread. All are safe to call concurrently.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,7 +34,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "config/config.h"
 #include "inference/grpc_predict_v2.pb.h"
@@ -105,16 +106,18 @@ class MonitorEngine {
   const int num_shards_;
   const Options options_;
 
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);  // creation order (newest last)
 
-  absl::Mutex run_mu_;  // one RunOnce at a time; guards the reusable decode messages
+  std::mutex run_mu_;  // one RunOnce at a time; guards the reusable decode messages
   inference::ModelInferRequest request_ ABSL_GUARDED_BY(run_mu_);
   inference::ModelInferResponse response_ ABSL_GUARDED_BY(run_mu_);
 
-  absl::Mutex stop_mu_;
+  // std::mutex (not absl::Mutex) so ThreadSanitizer runs see the synchronisation.
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
   bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;
-  absl::Mutex join_mu_;
+  std::mutex join_mu_;
   std::thread thread_ ABSL_GUARDED_BY(join_mu_);
 };
 

@@ -180,7 +180,7 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
     if (init_error != nullptr && init_error->ok()) *init_error = s;
   };
   {
-    absl::MutexLock lock(&eval_mu_);
+    std::lock_guard<std::mutex> lock(eval_mu_);
     for (size_t a = 0; a < arms_.size(); ++a) {
       if (static_cast<int>(a) == reference_arm_) continue;
       comparators_.emplace_back(arms_[a].name, config_);
@@ -212,7 +212,7 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
     }
   }
   {
-    absl::MutexLock lock(&report_mu_);
+    std::lock_guard<std::mutex> lock(report_mu_);
     report_ = InitialReport();
   }
   if (registry_ != nullptr) RegisterPublisher(registry_.get(), route_, this);
@@ -220,7 +220,7 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
 
 RouteMonitor::~RouteMonitor() {
   if (registry_ != nullptr) UnregisterPublisher(registry_.get(), route_, this);
-  absl::MutexLock lock(&eval_mu_);
+  std::lock_guard<std::mutex> lock(eval_mu_);
   gauges_.Clear();
 }
 
@@ -274,7 +274,7 @@ void RouteMonitor::RecordPayload(int arm, const inference::ModelInferRequest* re
       payload::ExtractOutput(response, config_.output_tensor);
   if (out.ok()) {
     if (config_.output_tensor.empty()) {
-      absl::MutexLock lock(&label_mu_);
+      std::lock_guard<std::mutex> lock(label_mu_);
       if (output_name_seen_.empty()) output_name_seen_ = out->name;
     }
     if (output_drift_ != nullptr) output_drift_->Record(arm, out->values, now);
@@ -304,7 +304,7 @@ void RouteMonitor::RecordPayload(int arm, const inference::ModelInferRequest* re
 
 std::string RouteMonitor::OutputLabel() const {
   if (!config_.output_tensor.empty()) return config_.output_tensor;
-  absl::MutexLock lock(&label_mu_);
+  std::lock_guard<std::mutex> lock(label_mu_);
   return output_name_seen_.empty() ? "output" : output_name_seen_;
 }
 
@@ -326,12 +326,12 @@ RouteMonitor::PayloadCounts RouteMonitor::payload_counts() const {
 }
 
 json RouteMonitor::Report() const {
-  absl::MutexLock lock(&report_mu_);
+  std::lock_guard<std::mutex> lock(report_mu_);
   return report_;
 }
 
 stats::Verdict RouteMonitor::verdict() const {
-  absl::MutexLock lock(&report_mu_);
+  std::lock_guard<std::mutex> lock(report_mu_);
   return verdict_;
 }
 
@@ -352,7 +352,7 @@ json RouteMonitor::InitialReport() const {
 // --- evaluation ----------------------------------------------------------------------------
 
 void RouteMonitor::Evaluate(absl::Time now) {
-  absl::MutexLock lock(&eval_mu_);
+  std::lock_guard<std::mutex> lock(eval_mu_);
   outcomes_.Snapshot(&totals_);
   const size_t num_arms = arms_.size();
 
@@ -483,7 +483,7 @@ void RouteMonitor::Evaluate(absl::Time now) {
     gauges_.Clear();  // another monitor of this route publishes (or there is no registry)
   }
 
-  absl::MutexLock report_lock(&report_mu_);
+  std::lock_guard<std::mutex> report_lock(report_mu_);
   report_ = std::move(report);
   verdict_ = verdict;
 }

@@ -68,13 +68,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "config/config.h"
 #include "monitor/comparison.h"
@@ -214,16 +214,18 @@ class RouteMonitor {
   CounterLease decoded_counter_;
   CounterLease dropped_counter_;
   CounterLease decode_errors_counter_;
-  mutable absl::Mutex label_mu_;
+  // std::mutex rather than absl::Mutex throughout: Debian's Abseil is not built for
+  // ThreadSanitizer, which then cannot see absl::Mutex's synchronisation (as in recorder.h).
+  mutable std::mutex label_mu_;
   std::string output_name_seen_ ABSL_GUARDED_BY(label_mu_);  // first output's name, if unnamed
 
-  absl::Mutex eval_mu_;
+  std::mutex eval_mu_;
   std::vector<ArmTotals> totals_ ABSL_GUARDED_BY(eval_mu_);
   std::vector<ArmComparator> comparators_ ABSL_GUARDED_BY(eval_mu_);  // non-reference arms
   std::vector<int> comparator_arm_ ABSL_GUARDED_BY(eval_mu_);         // arm of each comparator
   GaugeBoard gauges_ ABSL_GUARDED_BY(eval_mu_);
 
-  mutable absl::Mutex report_mu_;
+  mutable std::mutex report_mu_;
   nlohmann::json report_ ABSL_GUARDED_BY(report_mu_);
   stats::Verdict verdict_ ABSL_GUARDED_BY(report_mu_) = stats::Verdict::kInconclusive;
 };
