@@ -120,8 +120,8 @@ void ArmComparator::CompareLatencyDistribution(const ArmTotals& reference,
   row->gate = false;
   row->n = static_cast<int64_t>(candidate.reservoir.sample().size());
   row->n_reference = static_cast<int64_t>(reference.reservoir.sample().size());
-  row->enough_data = candidate.latency.count() >= min_samples_ &&
-                     reference.latency.count() >= min_samples_;
+  row->enough_data =
+      candidate.latency.count() >= min_samples_ && reference.latency.count() >= min_samples_;
   if (reference.sketch.count() > 0) {
     if (auto q = reference.sketch.Quantile(0.5); q.ok()) row->reference_value = *q;
   }

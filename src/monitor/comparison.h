@@ -102,8 +102,7 @@ class ArmComparator {
                           ComparisonRow* row);
   void CompareLatencyDistribution(const ArmTotals& reference, const ArmTotals& candidate,
                                   ComparisonRow* row);
-  void CompareErrorRate(const ArmTotals& reference, const ArmTotals& candidate,
-                        ComparisonRow* row);
+  void CompareErrorRate(const ArmTotals& reference, const ArmTotals& candidate, ComparisonRow* row);
   std::optional<stats::Msprt> StartMsprt(double sd) const;
 
   std::string arm_;

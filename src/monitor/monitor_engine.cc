@@ -21,9 +21,8 @@ namespace {
 absl::StatusOr<std::string> FileDigest(const std::string& route, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::NotFoundError(absl::StrCat("route ", route,
-                                            ": monitor.drift.reference_file: cannot open ",
-                                            path));
+    return absl::NotFoundError(
+        absl::StrCat("route ", route, ": monitor.drift.reference_file: cannot open ", path));
   }
   std::ostringstream bytes;
   bytes << in.rdbuf();
@@ -45,7 +44,8 @@ MonitorEngine::MonitorEngine(std::shared_ptr<prometheus::Registry> registry, int
 
 MonitorEngine::MonitorEngine(std::shared_ptr<prometheus::Registry> registry, int num_shards,
                              Options options)
-    : registry_(std::move(registry)), num_shards_(num_shards < 1 ? 1 : num_shards),
+    : registry_(std::move(registry)),
+      num_shards_(num_shards < 1 ? 1 : num_shards),
       options_(options) {
   if (options_.start_thread) {
     std::lock_guard<std::mutex> lock(join_mu_);
@@ -77,8 +77,7 @@ void MonitorEngine::Loop() {
   }
 }
 
-absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(
-    const config::Route& route) {
+absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(const config::Route& route) {
   if (!route.monitor.enabled || route.strategy != config::StrategyKind::kAb) return nullptr;
   std::string digest;
   if (!route.monitor.payload.empty() && !route.monitor.drift.reference_file.empty()) {
@@ -99,8 +98,8 @@ absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(
     if (std::shared_ptr<RouteMonitor> m = find()) return m;
   }
   // Built outside the lock: loading a reference file can take a while.
-  absl::StatusOr<std::shared_ptr<RouteMonitor>> created = RouteMonitor::Create(
-      route.name, ArmsOf(route), route.monitor, num_shards_, registry_);
+  absl::StatusOr<std::shared_ptr<RouteMonitor>> created =
+      RouteMonitor::Create(route.name, ArmsOf(route), route.monitor, num_shards_, registry_);
   if (!created.ok()) return created.status();
   std::lock_guard<std::mutex> lock(mu_);
   if (std::shared_ptr<RouteMonitor> m = find()) return m;  // a concurrent caller won

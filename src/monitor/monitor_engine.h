@@ -23,14 +23,14 @@
 // thread. All are safe to call concurrently.
 #pragma once
 
+#include <grpcpp/support/byte_buffer.h>
+
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/support/byte_buffer.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"

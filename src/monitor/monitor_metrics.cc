@@ -44,8 +44,8 @@ MonitorFamilies MonitorFamilies::Register(prometheus::Registry& r) {
                              "Lower end of the always-valid confidence sequence of the effect.");
   f.compare_ci_upper = Gauge(r, "modelgate_compare_ci_upper",
                              "Upper end of the always-valid confidence sequence of the effect.");
-  f.compare_verdict = Gauge(r, "modelgate_compare_verdict",
-                            "Comparison verdict: 1 pass, 0 inconclusive, -1 fail.");
+  f.compare_verdict =
+      Gauge(r, "modelgate_compare_verdict", "Comparison verdict: 1 pass, 0 inconclusive, -1 fail.");
   f.drift_score = Gauge(r, "modelgate_drift_score",
                         "Drift of an arm's tensor values (sliding window) vs its reference.");
   f.drift_pvalue = Gauge(r, "modelgate_drift_pvalue",

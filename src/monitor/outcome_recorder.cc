@@ -34,8 +34,8 @@ OutcomeRecorder::OutcomeRecorder(int num_arms, int num_shards, size_t reservoir_
     shard->arms.reserve(static_cast<size_t>(num_arms_));
     for (int a = 0; a < num_arms_; ++a) {
       // Distinct reservoir streams per (shard, arm): SplitMix64 seeds only need to differ.
-      const uint64_t arm_seed = seed_ + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(
-                                            1 + s * num_arms_ + a);
+      const uint64_t arm_seed =
+          seed_ + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(1 + s * num_arms_ + a);
       shard->arms.emplace_back(reservoir_capacity_, arm_seed);
     }
     shards_.push_back(std::move(shard));

@@ -27,9 +27,9 @@ struct ArmTotals {
   ArmTotals(size_t reservoir_capacity, uint64_t seed) : reservoir(reservoir_capacity, seed) {}
 
   int64_t requests = 0;
-  int64_t errors = 0;               // grpc_code != 0
-  stats::Welford latency;           // seconds, successful calls
-  stats::DDSketch sketch;           // seconds, successful calls (relative error 1%)
+  int64_t errors = 0;                  // grpc_code != 0
+  stats::Welford latency;              // seconds, successful calls
+  stats::DDSketch sketch;              // seconds, successful calls (relative error 1%)
   stats::Reservoir<double> reservoir;  // uniform sample of successful-call latencies
 
   void Clear();

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/stable_hash.h"
+#include "monitor/report_json.h"
 #include "monitor/route_publisher.h"
 #include "prometheus/registry.h"
 #include "stats/srm.h"
@@ -16,115 +17,32 @@ namespace {
 
 using nlohmann::json;
 
-// NaN ("not computed") becomes null; nothing else is ever substituted.
-json Num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-double VerdictValue(stats::Verdict v) {
-  switch (v) {
-    case stats::Verdict::kPass:
-      return 1;
-    case stats::Verdict::kFail:
-      return -1;
-    case stats::Verdict::kInconclusive:
-      return 0;
-  }
-  return 0;
-}
-
-std::string VerdictName(stats::Verdict v) { return std::string(stats::ToString(v)); }
-
 // The SRM check needs every positive-weight arm to expect at least this many requests (the
 // usual validity condition of the chi-square approximation).
 constexpr double kMinExpectedPerArm = 5.0;
-
-// Preferred KS numbers of a report: the exact D on raw samples when available, else binned.
-struct KsView {
-  double statistic = kNotComputed;
-  double p_value = kNotComputed;
-  const char* method = nullptr;
-};
-KsView KsOf(const stats::DriftReport& r) {
-  if (r.ks_sample.has_value()) return {r.ks_sample->statistic, r.ks_sample->pvalue, "sample"};
-  if (r.status == stats::DriftStatus::kOk) {
-    return {r.ks_statistic_binned, r.ks_pvalue_binned, "binned"};
-  }
-  return {};
-}
-
-json DriftJson(const std::string& tensor, bool is_output, const DriftRow& row, bool distance) {
-  const stats::DriftReport& r = row.report;
-  const KsView ks = KsOf(r);
-  json j = {{"arm", row.arm},
-            {"tensor", tensor},
-            {"kind", is_output ? "output" : "input"},
-            {"status", std::string(stats::DriftStatusName(r.status))},
-            {"reference_count", r.reference_count},
-            {"current_count", r.current_count},
-            {"reference_missing", r.reference_missing},
-            {"current_missing", r.current_missing},
-            {"psi", Num(r.psi)},
-            {"psi_noise_floor", Num(r.psi_noise_floor)},
-            {"js_distance", Num(r.js_distance)},
-            {"ks_statistic", Num(ks.statistic)},
-            {"ks_p_value", Num(ks.p_value)},
-            {"ks_method", ks.method ? json(ks.method) : json(nullptr)},
-            {"wasserstein", Num(r.w1_binned)},
-            {"wasserstein_normalized", Num(r.w1_normalized)},
-            {"wasserstein_error_bound", Num(r.w1_error_bound)}};
-  if (distance) j["reference_arm"] = row.against;
-  return j;
-}
-
-json ComparisonJson(const ComparisonRow& r) {
-  return {{"arm", r.arm},
-          {"metric", r.metric},
-          {"method", r.method},
-          {"gate", r.gate},
-          {"reference_value", Num(r.reference_value)},
-          {"value", Num(r.value)},
-          {"effect", Num(r.effect)},
-          {"relative_effect", Num(r.relative_effect)},
-          {"ci_low", Num(r.ci_low)},
-          {"ci_high", Num(r.ci_high)},
-          {"always_valid_p_value", Num(r.always_valid_p_value)},
-          {"adjusted_p_value", Num(r.adjusted_p_value)},
-          {"fixed_horizon_p_value", Num(r.fixed_horizon_p_value)},
-          {"fixed_horizon_ci_low", Num(r.fixed_horizon_ci_low)},
-          {"fixed_horizon_ci_high", Num(r.fixed_horizon_ci_high)},
-          {"tau", Num(r.tau)},
-          {"tolerance", Num(r.tolerance)},
-          {"n_reference", r.n_reference},
-          {"n", r.n},
-          {"verdict", r.gate ? json(VerdictName(r.verdict)) : json(nullptr)}};
-}
-
-double Quantile(const stats::DDSketch& s, double q) {
-  if (s.count() == 0) return kNotComputed;
-  absl::StatusOr<double> v = s.Quantile(q);
-  return v.ok() ? *v : kNotComputed;
-}
 
 }  // namespace
 
 RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
                            config::MonitorConfig config, int num_shards,
                            std::shared_ptr<prometheus::Registry> registry)
-    : RouteMonitor(std::move(route), std::move(arms), config, num_shards, std::move(registry),
-                   [&config]() -> std::shared_ptr<const stats::DriftReference> {
-                     if (config.payload.empty() || config.drift.reference_file.empty()) {
-                       return nullptr;
-                     }
-                     stats::DriftReferenceOptions options;
-                     options.num_bins = config.drift.bins;
-                     auto ref = stats::DriftReference::FromFile(config.drift.reference_file,
-                                                                options);
-                     if (ref.ok()) return *std::move(ref);
-                     MG_LOG(kError, "monitor: drift reference not loaded, learning it from "
-                                    "traffic instead: ",
-                            ref.status().ToString());
-                     return nullptr;
-                   }(),
-                   nullptr) {}
+    : RouteMonitor(
+          std::move(route), std::move(arms), config, num_shards, std::move(registry),
+          [&config]() -> std::shared_ptr<const stats::DriftReference> {
+            if (config.payload.empty() || config.drift.reference_file.empty()) {
+              return nullptr;
+            }
+            stats::DriftReferenceOptions options;
+            options.num_bins = config.drift.bins;
+            auto ref = stats::DriftReference::FromFile(config.drift.reference_file, options);
+            if (ref.ok()) return *std::move(ref);
+            MG_LOG(kError,
+                   "monitor: drift reference not loaded, learning it from "
+                   "traffic instead: ",
+                   ref.status().ToString());
+            return nullptr;
+          }(),
+          nullptr) {}
 
 absl::StatusOr<std::shared_ptr<RouteMonitor>> RouteMonitor::Create(
     std::string route, std::vector<ArmInfo> arms, config::MonitorConfig config, int num_shards,
@@ -140,16 +58,15 @@ absl::StatusOr<std::shared_ptr<RouteMonitor>> RouteMonitor::Create(
         stats::DriftReference::FromFile(config.drift.reference_file, options);
     if (!ref.ok()) {
       return absl::Status(ref.status().code(),
-                          absl::StrCat("route ", route, ": monitor.drift.reference_file: ",
-                                       ref.status().message()));
+                          absl::StrCat("route ", route,
+                                       ": monitor.drift.reference_file: ", ref.status().message()));
     }
     reference = *std::move(ref);
   }
   absl::Status init;
-  std::shared_ptr<RouteMonitor> m(new RouteMonitor(std::move(route), std::move(arms),
-                                                   std::move(config), num_shards,
-                                                   std::move(registry), std::move(reference),
-                                                   &init));
+  std::shared_ptr<RouteMonitor> m(
+      new RouteMonitor(std::move(route), std::move(arms), std::move(config), num_shards,
+                       std::move(registry), std::move(reference), &init));
   if (!init.ok()) return init;
   return m;
 }
@@ -170,8 +87,7 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
                 OutcomeRecorder::kDefaultReservoirCapacity, StableHash64(route_)),
       decoded_counter_(families_ ? families_->decoded : nullptr, {{"route", route_}}),
       dropped_counter_(families_ ? families_->dropped : nullptr, {{"route", route_}}),
-      decode_errors_counter_(families_ ? families_->decode_errors : nullptr,
-                             {{"route", route_}}) {
+      decode_errors_counter_(families_ ? families_->decode_errors : nullptr, {{"route", route_}}) {
   for (size_t a = 0; a < arms_.size(); ++a) {
     if (arms_[a].name == config_.reference_arm) reference_arm_ = static_cast<int>(a);
   }
@@ -314,9 +230,7 @@ std::string RouteMonitor::InputLabel(const std::string& name,
   return name == output_label ? absl::StrCat("input:", name) : name;
 }
 
-absl::Duration RouteMonitor::interval() const {
-  return absl::Seconds(config_.interval_seconds);
-}
+absl::Duration RouteMonitor::interval() const { return absl::Seconds(config_.interval_seconds); }
 
 const std::string& RouteMonitor::route() const { return route_; }
 
@@ -345,8 +259,8 @@ json RouteMonitor::InitialReport() const {
           {"comparisons", json::array()},
           {"drift", json::array()},
           {"distance", json::array()},
-          {"payload", {{"enabled", payload_enabled()}, {"decoded", 0}, {"dropped", 0},
-                       {"decode_errors", 0}}}};
+          {"payload",
+           {{"enabled", payload_enabled()}, {"decoded", 0}, {"dropped", 0}, {"decode_errors", 0}}}};
 }
 
 // --- evaluation ----------------------------------------------------------------------------
@@ -368,16 +282,16 @@ void RouteMonitor::Evaluate(absl::Time now) {
          {"weight", arms_[a].weight},
          {"requests", t.requests},
          {"errors", t.errors},
-         {"error_rate", t.requests > 0 ? json(static_cast<double>(t.errors) /
-                                              static_cast<double>(t.requests))
-                                       : json(nullptr)},
+         {"error_rate", t.requests > 0
+                            ? json(static_cast<double>(t.errors) / static_cast<double>(t.requests))
+                            : json(nullptr)},
          {"latency",
           {{"count", t.latency.count()},
            {"mean", has_latency ? json(t.latency.mean()) : json(nullptr)},
            {"sd", t.latency.count() > 1 ? json(std::sqrt(t.latency.variance())) : json(nullptr)},
-           {"p50", Num(Quantile(t.sketch, 0.5))},
-           {"p90", Num(Quantile(t.sketch, 0.9))},
-           {"p99", Num(Quantile(t.sketch, 0.99))}}}});
+           {"p50", JsonNumber(SketchQuantile(t.sketch, 0.5))},
+           {"p90", JsonNumber(SketchQuantile(t.sketch, 0.9))},
+           {"p99", JsonNumber(SketchQuantile(t.sketch, 0.99))}}}});
   }
 
   // Sample ratio mismatch.
@@ -393,10 +307,14 @@ void RouteMonitor::Evaluate(absl::Time now) {
     share_json[arms_[a].name] = weight_sum > 0 ? weights[a] / weight_sum : 0.0;
   }
   bool srm_evaluated = false, srm_detected = false;
-  json srm = {{"chi2", nullptr},        {"df", nullptr},
-              {"p_value", nullptr},     {"threshold", config_.srm_threshold},
-              {"detected", false},      {"evaluated", false},
-              {"unit", "requests"},     {"observed", observed_json},
+  json srm = {{"chi2", nullptr},
+              {"df", nullptr},
+              {"p_value", nullptr},
+              {"threshold", config_.srm_threshold},
+              {"detected", false},
+              {"evaluated", false},
+              {"unit", "requests"},
+              {"observed", observed_json},
               {"expected_share", share_json}};
   if (weight_sum > 0 && num_arms > 1) {
     bool enough = true;
@@ -410,9 +328,9 @@ void RouteMonitor::Evaluate(absl::Time now) {
     if (r.ok() && r->computable && (enough || r->zero_weight_arm_has_traffic)) {
       srm_evaluated = true;
       srm_detected = r->srm;
-      srm["chi2"] = Num(r->chi_square);
+      srm["chi2"] = JsonNumber(r->chi_square);
       srm["df"] = r->df;
-      srm["p_value"] = Num(r->p_value);
+      srm["p_value"] = JsonNumber(r->p_value);
       srm["detected"] = r->srm;
       srm["evaluated"] = true;
     }
@@ -427,7 +345,7 @@ void RouteMonitor::Evaluate(absl::Time now) {
   DecideComparisons(config_, &rows);
   const stats::Verdict verdict = DecideRoute(srm_detected, rows);
   json comparisons = json::array();
-  for (const ComparisonRow& r : rows) comparisons.push_back(ComparisonJson(r));
+  for (const ComparisonRow& r : rows) comparisons.push_back(ComparisonRowJson(r));
 
   // Payload drift. Rows carry their tensor label.
   std::vector<std::pair<std::string, DriftRow>> drift, distance;
@@ -438,11 +356,11 @@ void RouteMonitor::Evaluate(absl::Time now) {
     std::vector<DriftRow> d, x;
     t->Evaluate(now, &d, &x);
     for (DriftRow& r : d) {
-      drift_json.push_back(DriftJson(label, t->is_output(), r, false));
+      drift_json.push_back(DriftRowJson(label, t->is_output(), r, false));
       drift.emplace_back(label, std::move(r));
     }
     for (DriftRow& r : x) {
-      distance_json.push_back(DriftJson(label, t->is_output(), r, true));
+      distance_json.push_back(DriftRowJson(label, t->is_output(), r, true));
       distance.emplace_back(label, std::move(r));
     }
   };
@@ -452,30 +370,29 @@ void RouteMonitor::Evaluate(absl::Time now) {
   }
 
   const PayloadCounts counts = payload_counts();
-  json report = {
-      {"route", route_},
-      {"evaluated_at", absl::FormatTime(absl::RFC3339_full, now, absl::UTCTimeZone())},
-      {"reference_arm", num_arms > 0 ? json(arms_[reference_arm_].name) : json(nullptr)},
-      {"verdict", VerdictName(verdict)},
-      {"settings",
-       {{"alpha", config_.alpha},
-        {"correction", config_.correction},
-        {"min_samples", config_.min_samples},
-        {"sequential_tau", config_.sequential_tau},
-        {"latency_tolerance", config_.latency_tolerance},
-        {"error_rate_tolerance", config_.error_rate_tolerance},
-        {"srm_threshold", config_.srm_threshold},
-        {"interval_seconds", config_.interval_seconds}}},
-      {"arms", std::move(arms_json)},
-      {"srm", srm},
-      {"comparisons", std::move(comparisons)},
-      {"drift", std::move(drift_json)},
-      {"distance", std::move(distance_json)},
-      {"payload",
-       {{"enabled", payload_enabled()},
-        {"decoded", counts.decoded},
-        {"dropped", counts.dropped},
-        {"decode_errors", counts.decode_errors}}}};
+  json report = {{"route", route_},
+                 {"evaluated_at", absl::FormatTime(absl::RFC3339_full, now, absl::UTCTimeZone())},
+                 {"reference_arm", num_arms > 0 ? json(arms_[reference_arm_].name) : json(nullptr)},
+                 {"verdict", VerdictName(verdict)},
+                 {"settings",
+                  {{"alpha", config_.alpha},
+                   {"correction", config_.correction},
+                   {"min_samples", config_.min_samples},
+                   {"sequential_tau", config_.sequential_tau},
+                   {"latency_tolerance", config_.latency_tolerance},
+                   {"error_rate_tolerance", config_.error_rate_tolerance},
+                   {"srm_threshold", config_.srm_threshold},
+                   {"interval_seconds", config_.interval_seconds}}},
+                 {"arms", std::move(arms_json)},
+                 {"srm", srm},
+                 {"comparisons", std::move(comparisons)},
+                 {"drift", std::move(drift_json)},
+                 {"distance", std::move(distance_json)},
+                 {"payload",
+                  {{"enabled", payload_enabled()},
+                   {"decoded", counts.decoded},
+                   {"dropped", counts.dropped},
+                   {"decode_errors", counts.decode_errors}}}};
 
   if (families_.has_value() && IsPublisher(registry_.get(), route_, this)) {
     Publish(totals_, srm, srm_evaluated, rows, verdict, drift, distance);
@@ -495,10 +412,10 @@ void RouteMonitor::Publish(const std::vector<ArmTotals>& totals, const json& srm
   const MonitorFamilies& f = *families_;
   const prometheus::Labels route = {{"route", route_}};
   gauges_.Begin();
-  gauges_.Set(f.route_verdict, route, VerdictValue(verdict));
+  gauges_.Set(f.route_verdict, route, VerdictGaugeValue(verdict));
   if (srm_ok) {
-    gauges_.Set(f.srm_pvalue, route, srm["p_value"].is_number() ? srm["p_value"].get<double>()
-                                                                : kNotComputed);
+    gauges_.Set(f.srm_pvalue, route,
+                srm["p_value"].is_number() ? srm["p_value"].get<double>() : kNotComputed);
     gauges_.Set(f.srm_detected, route, srm["detected"].get<bool>() ? 1 : 0);
   }
   for (size_t a = 0; a < arms_.size(); ++a) {
@@ -508,7 +425,7 @@ void RouteMonitor::Publish(const std::vector<ArmTotals>& totals, const json& srm
         {"0.5", 0.5}, {"0.9", 0.9}, {"0.99", 0.99}};
     for (const auto& [label, q] : kQuantiles) {
       gauges_.Set(f.arm_latency, {{"route", route_}, {"arm", arm}, {"quantile", label}},
-                  Quantile(t.sketch, q));
+                  SketchQuantile(t.sketch, q));
     }
     if (t.requests > 0) {
       gauges_.Set(f.arm_error_ratio, {{"route", route_}, {"arm", arm}},
@@ -523,7 +440,7 @@ void RouteMonitor::Publish(const std::vector<ArmTotals>& totals, const json& srm
     gauges_.Set(f.compare_adjusted_pvalue, l, r.adjusted_p_value);
     gauges_.Set(f.compare_ci_lower, l, r.ci_low);
     gauges_.Set(f.compare_ci_upper, l, r.ci_high);
-    gauges_.Set(f.compare_verdict, l, VerdictValue(r.verdict));
+    gauges_.Set(f.compare_verdict, l, VerdictGaugeValue(r.verdict));
   }
   auto publish_drift = [&](prometheus::Family<prometheus::Gauge>* scores,
                            prometheus::Family<prometheus::Gauge>* pvalue,
@@ -531,7 +448,7 @@ void RouteMonitor::Publish(const std::vector<ArmTotals>& totals, const json& srm
     for (const auto& [tensor, row] : list) {
       const stats::DriftReport& r = row.report;
       if (r.status != stats::DriftStatus::kOk) continue;
-      const KsView ks = KsOf(r);
+      const KsView ks = PreferredKs(r);
       const std::pair<const char*, double> methods[] = {{"psi", r.psi},
                                                         {"ks", ks.statistic},
                                                         {"wasserstein", r.w1_normalized},

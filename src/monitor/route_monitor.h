@@ -153,8 +153,8 @@ class RouteMonitor {
   // extracted counts as a decode error (the tensors that could be are still recorded).
   void RecordPayload(int arm, const inference::ModelInferRequest* request,
                      const inference::ModelInferResponse& response, absl::Time now);
-  void CountDropped();       // a payload could not be queued
-  void CountDecodeError();   // a payload could not be parsed/extracted
+  void CountDropped();      // a payload could not be queued
+  void CountDecodeError();  // a payload could not be parsed/extracted
 
   // Recomputes every statistic from the recorded data, updates the Prometheus gauges and the
   // JSON report. `now` drives sliding windows (injected for tests).

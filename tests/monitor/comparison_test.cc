@@ -89,7 +89,7 @@ TEST(DecideComparisons, RowsWithoutAStartedTestCountAsOneInTheFamily) {
   not_started.enough_data = false;
   std::vector<ComparisonRow> rows = {Gate(0.02, 0.01, 0.03, 1), not_started};
   DecideComparisons(c, &rows);
-  EXPECT_DOUBLE_EQ(rows[0].adjusted_p_value, 0.04);  // m = 2: 2 * 0.02 / 1
+  EXPECT_DOUBLE_EQ(rows[0].adjusted_p_value, 0.04);   // m = 2: 2 * 0.02 / 1
   EXPECT_TRUE(std::isnan(rows[1].adjusted_p_value));  // never shown for a test not started
 }
 

@@ -13,14 +13,14 @@
 namespace modelgate::monitor {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::BaseConfig;
 using testing::FindComparison;
 using testing::Gaussian;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::RecordCalls;
-using testing::SeriesValue;
 using testing::Serialize;
+using testing::SeriesValue;
 using testing::TwoArms;
 
 const absl::Time kStart = absl::FromUnixSeconds(1'700'000'000);
@@ -61,22 +61,23 @@ TEST(MonitorGauges, ExportedValuesMatchTheReport) {
   const nlohmann::json& lat = *FindComparison(r, "candidate", "latency_mean");
   const std::string labels = "{arm=\"candidate\",metric=\"latency_mean\",route=\"r\"}";
   ExpectClose(SeriesValue(text, "modelgate_compare_pvalue" + labels),
-                   lat["always_valid_p_value"].get<double>());
+              lat["always_valid_p_value"].get<double>());
   ExpectClose(SeriesValue(text, "modelgate_compare_adjusted_pvalue" + labels),
-                   lat["adjusted_p_value"].get<double>());
-  EXPECT_NEAR(SeriesValue(text, "modelgate_compare_effect" + labels),
-              lat["effect"].get<double>(), 1e-12);
-  EXPECT_NEAR(SeriesValue(text, "modelgate_compare_ci_lower" + labels),
-              lat["ci_low"].get<double>(), 1e-12);
+              lat["adjusted_p_value"].get<double>());
+  EXPECT_NEAR(SeriesValue(text, "modelgate_compare_effect" + labels), lat["effect"].get<double>(),
+              1e-12);
+  EXPECT_NEAR(SeriesValue(text, "modelgate_compare_ci_lower" + labels), lat["ci_low"].get<double>(),
+              1e-12);
   EXPECT_NEAR(SeriesValue(text, "modelgate_compare_ci_upper" + labels),
               lat["ci_high"].get<double>(), 1e-12);
   EXPECT_EQ(SeriesValue(text, "modelgate_compare_verdict" + labels), -1);
   EXPECT_EQ(SeriesValue(text, "modelgate_route_verdict{route=\"r\"}"), -1);
   EXPECT_EQ(SeriesValue(text, "modelgate_srm_detected{route=\"r\"}"), 0);
   ExpectClose(SeriesValue(text, "modelgate_srm_pvalue{route=\"r\"}"),
-                   r["srm"]["p_value"].get<double>());
+              r["srm"]["p_value"].get<double>());
   EXPECT_NEAR(
-      SeriesValue(text, "modelgate_arm_latency_seconds{arm=\"legacy\",quantile=\"0.99\",route=\"r\"}"),
+      SeriesValue(text,
+                  "modelgate_arm_latency_seconds{arm=\"legacy\",quantile=\"0.99\",route=\"r\"}"),
       r["arms"][0]["latency"]["p99"].get<double>(), 1e-12);
   EXPECT_NEAR(SeriesValue(text, "modelgate_arm_error_ratio{arm=\"candidate\",route=\"r\"}"),
               r["arms"][1]["error_rate"].get<double>(), 1e-12);
@@ -98,9 +99,9 @@ TEST(MonitorGauges, NewestMonitorOfARoutePublishesAndSharedSeriesSurviveTheOldOn
   RecordCalls(*old_monitor, g, 0, {}, 300);
   RecordCalls(*old_monitor, g, 1, {}, 300);
   old_monitor->Evaluate(kStart);
-  ExpectClose(SeriesValue(Serialize(*registry),
-                          "modelgate_arm_error_ratio{arm=\"candidate\",route=\"r\"}"),
-              old_monitor->Report()["arms"][1]["error_rate"].get<double>());
+  ExpectClose(
+      SeriesValue(Serialize(*registry), "modelgate_arm_error_ratio{arm=\"candidate\",route=\"r\"}"),
+      old_monitor->Report()["arms"][1]["error_rate"].get<double>());
 
   // A reload changes the experiment: a new monitor with another candidate arm.
   auto new_monitor = std::make_unique<RouteMonitor>(
@@ -110,7 +111,7 @@ TEST(MonitorGauges, NewestMonitorOfARoutePublishesAndSharedSeriesSurviveTheOldOn
   old_monitor->Evaluate(kStart + absl::Seconds(1));  // not the publisher any more: withdraws
   std::string text = Serialize(*registry);
   ExpectClose(SeriesValue(text, "modelgate_arm_error_ratio{arm=\"legacy\",route=\"r\"}"),
-                   new_monitor->Report()["arms"][0]["error_rate"].get<double>());
+              new_monitor->Report()["arms"][0]["error_rate"].get<double>());
   EXPECT_THAT(text, Not(HasSubstr("arm=\"candidate\"")));
 
   // The old monitor goes away (its last in-flight call ended): shared series stay.
@@ -120,8 +121,8 @@ TEST(MonitorGauges, NewestMonitorOfARoutePublishesAndSharedSeriesSurviveTheOldOn
       std::isnan(SeriesValue(text, "modelgate_arm_error_ratio{arm=\"legacy\",route=\"r\"}")));
   EXPECT_THAT(text, HasSubstr("modelgate_monitor_decoded_total{route=\"r\"}"));
   new_monitor->Evaluate(kStart + absl::Seconds(2));
-  EXPECT_FALSE(std::isnan(
-      SeriesValue(Serialize(*registry), "modelgate_route_verdict{route=\"r\"}")));
+  EXPECT_FALSE(
+      std::isnan(SeriesValue(Serialize(*registry), "modelgate_route_verdict{route=\"r\"}")));
 
   // The last monitor of the route goes: no series of the route is left behind.
   new_monitor.reset();

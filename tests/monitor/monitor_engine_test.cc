@@ -16,12 +16,12 @@
 namespace modelgate::monitor {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::Fp32Response;
 using testing::Fp64Request;
+using ::testing::HasSubstr;
 using testing::RawByteBuffer;
-using testing::SeriesValue;
 using testing::Serialize;
+using testing::SeriesValue;
 using testing::ToByteBuffer;
 
 const absl::Time kStart = absl::FromUnixSeconds(1'700'000'000);
@@ -61,8 +61,8 @@ TEST(MonitorEngine, SameExperimentReusesTheMonitorAcrossAReload) {
   ASSERT_TRUE(first.ok()) << first.status();
   (*first)->RecordOutcome(0, 0, 0, 0.01);
   config::Route reloaded = AbRoute();
-  reloaded.timeout_seconds = 3;                 // not part of the experiment
-  reloaded.match.service = "pkg.Recommender";   // neither is the match rule
+  reloaded.timeout_seconds = 3;                // not part of the experiment
+  reloaded.match.service = "pkg.Recommender";  // neither is the match rule
   auto second = engine.ForRoute(reloaded);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(first->get(), second->get());
@@ -140,8 +140,8 @@ TEST(MonitorEngine, GarbageBytesAreDecodeErrors) {
   const grpc::ByteBuffer garbage = RawByteBuffer(std::string("\xff\xff\xff\xff\x0f", 5));
   const grpc::ByteBuffer good_response = ToByteBuffer(Fp32Response("score", {1.0f}));
   const grpc::ByteBuffer good_request = ToByteBuffer(Fp64Request("x", {2.0}));
-  engine.OfferPayload(*m, 0, good_request, garbage);       // bad response
-  engine.OfferPayload(*m, 0, garbage, good_response);      // bad request (inputs monitored)
+  engine.OfferPayload(*m, 0, good_request, garbage);        // bad response
+  engine.OfferPayload(*m, 0, garbage, good_response);       // bad request (inputs monitored)
   engine.OfferPayload(*m, 1, good_request, good_response);  // fine
   EXPECT_EQ(engine.RunOnce(kStart), 3);
   EXPECT_EQ((*m)->payload_counts().decode_errors, 2);

@@ -16,15 +16,15 @@
 namespace modelgate::monitor {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::BaseConfig;
 using testing::Fp32Response;
 using testing::Fp64Request;
 using testing::Gaussian;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::RawFp32Response;
-using testing::SeriesValue;
 using testing::Serialize;
+using testing::SeriesValue;
 
 const absl::Time kStart = absl::FromUnixSeconds(1'700'000'000);
 constexpr int kValuesPerResponse = 8;
@@ -99,17 +99,20 @@ TEST(PayloadDrift, ShiftedCandidateIsFarFromTheReferenceArmAndAnIdenticalOneIsCl
 
   // Gauges carry the same numbers.
   const std::string text = Serialize(*registry);
-  EXPECT_NEAR(SeriesValue(text, "modelgate_arm_distance{arm=\"shifted\",method=\"psi\","
-                                "route=\"r\",tensor=\"score\"}"),
+  EXPECT_NEAR(SeriesValue(text,
+                          "modelgate_arm_distance{arm=\"shifted\",method=\"psi\","
+                          "route=\"r\",tensor=\"score\"}"),
               far["psi"].get<double>(), 1e-12);
-  EXPECT_NEAR(SeriesValue(text, "modelgate_arm_distance_pvalue{arm=\"same\",route=\"r\","
-                                "tensor=\"score\"}"),
+  EXPECT_NEAR(SeriesValue(text,
+                          "modelgate_arm_distance_pvalue{arm=\"same\",route=\"r\","
+                          "tensor=\"score\"}"),
               near["ks_p_value"].get<double>(), 1e-12);
-  EXPECT_NEAR(SeriesValue(text, "modelgate_drift_score{arm=\"legacy\",method=\"js\","
-                                "route=\"r\",tensor=\"score\"}"),
+  EXPECT_NEAR(SeriesValue(text,
+                          "modelgate_drift_score{arm=\"legacy\",method=\"js\","
+                          "route=\"r\",tensor=\"score\"}"),
               Row(r, "drift", "legacy", "score")->at("js_distance").get<double>(), 1e-12);
-  EXPECT_FALSE(std::isnan(SeriesValue(
-      text, "modelgate_drift_pvalue{arm=\"shifted\",route=\"r\",tensor=\"score\"}")));
+  EXPECT_FALSE(std::isnan(
+      SeriesValue(text, "modelgate_drift_pvalue{arm=\"shifted\",route=\"r\",tensor=\"score\"}")));
   EXPECT_THAT(text, Not(HasSubstr("arm=\"legacy\",method=\"psi\",route=\"r\",tensor=\"score\"} "
                                   "nan")));
 }
@@ -282,8 +285,7 @@ TEST(ReferenceFileErrors, CreateFailsOnAMissingFileAndTheConstructorFallsBackToL
   RouteMonitor fallback("r", testing::TwoArms(), c, 1, nullptr);
   fallback.RecordPayload(0, nullptr, Fp32Response("score", {1, 2, 3}), kStart);
   fallback.Evaluate(kStart);
-  EXPECT_EQ(Row(fallback.Report(), "drift", "legacy", "score")->at("status"),
-            "learning_reference");
+  EXPECT_EQ(Row(fallback.Report(), "drift", "legacy", "score")->at("status"), "learning_reference");
 }
 
 TEST(ReferenceFileErrors, CreateRejectsMoreBinsThanReferenceSamples) {

@@ -49,8 +49,9 @@ TEST(RouteMonitor, InconclusiveBeforeMinSamplesEvenWithAHugeEffect) {
     }
   }
   // The fixed-horizon number is shown (clearly named), but it decides nothing.
-  EXPECT_LT(FindComparison(r, "candidate", "latency_mean")->at("fixed_horizon_p_value").get<double>(),
-            1e-10);
+  EXPECT_LT(
+      FindComparison(r, "candidate", "latency_mean")->at("fixed_horizon_p_value").get<double>(),
+      1e-10);
 }
 
 TEST(RouteMonitor, CandidateTwoMillisecondsSlowerFailsAtTheFirstLookAfterBurnIn) {
@@ -278,9 +279,10 @@ TEST(RouteMonitor, AaFamilyWiseFalseFailRateStaysWithinAlphaWhilePeekingEveryInt
   const double mc = 3 * std::sqrt(alpha * (1 - alpha) / kRuns);
   const double sequential_rate = static_cast<double>(sequential_false_fails) / kRuns;
   const double naive_rate = static_cast<double>(naive_false_alarms) / kRuns;
-  std::printf("A/A over %d runs x %d looks: sequential false-fail rate %.3f, naive peeked "
-              "fixed-horizon rate %.3f, SRM alarms %d\n",
-              kRuns, kLooks, sequential_rate, naive_rate, srm_false_alarms);
+  std::printf(
+      "A/A over %d runs x %d looks: sequential false-fail rate %.3f, naive peeked "
+      "fixed-horizon rate %.3f, SRM alarms %d\n",
+      kRuns, kLooks, sequential_rate, naive_rate, srm_false_alarms);
   EXPECT_LE(sequential_rate, alpha + mc);
   EXPECT_GT(naive_rate, 2 * alpha);  // what the always-valid p-values protect against
   EXPECT_LE(srm_false_alarms, 2);    // threshold 0.0005 per look
@@ -333,8 +335,8 @@ TEST(RouteMonitor, OutOfRangeArmsAreIgnoredAndShardsWrapAround) {
   RouteMonitor m("r", TwoArms(), BaseConfig(), 2, nullptr);
   m.RecordOutcome(0, -1, 0, 0.001);
   m.RecordOutcome(0, 2, 0, 0.001);
-  m.RecordOutcome(7, 1, 0, 0.001);   // shard 7 -> 1
-  m.RecordOutcome(-3, 0, 0, 0.001);  // negative -> 0
+  m.RecordOutcome(7, 1, 0, 0.001);         // shard 7 -> 1
+  m.RecordOutcome(-3, 0, 0, 0.001);        // negative -> 0
   m.RecordOutcome(0, 0, 0, std::nan(""));  // counted, latency not
   m.Evaluate(kStart);
   const nlohmann::json r = m.Report();

@@ -2,6 +2,9 @@
 // Inference Protocol messages, and reading gauges back from a registry.
 #pragma once
 
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/slice.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -10,9 +13,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <grpcpp/support/byte_buffer.h>
-#include <grpcpp/support/slice.h>
 
 #include "common/random.h"
 #include "config/config.h"

@@ -1,0 +1,87 @@
+// JSON and gauge encodings of monitor results.
+#include "monitor/report_json.h"
+
+#include <cmath>
+
+namespace modelgate::monitor {
+
+using nlohmann::json;
+
+json JsonNumber(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+double VerdictGaugeValue(stats::Verdict v) {
+  switch (v) {
+    case stats::Verdict::kPass:
+      return 1;
+    case stats::Verdict::kFail:
+      return -1;
+    case stats::Verdict::kInconclusive:
+      return 0;
+  }
+  return 0;
+}
+
+std::string VerdictName(stats::Verdict v) { return std::string(stats::ToString(v)); }
+
+double SketchQuantile(const stats::DDSketch& sketch, double q) {
+  if (sketch.count() == 0) return kNotComputed;
+  absl::StatusOr<double> v = sketch.Quantile(q);
+  return v.ok() ? *v : kNotComputed;
+}
+
+KsView PreferredKs(const stats::DriftReport& r) {
+  if (r.ks_sample.has_value()) return {r.ks_sample->statistic, r.ks_sample->pvalue, "sample"};
+  if (r.status == stats::DriftStatus::kOk) {
+    return {r.ks_statistic_binned, r.ks_pvalue_binned, "binned"};
+  }
+  return {};
+}
+
+json ComparisonRowJson(const ComparisonRow& r) {
+  return {{"arm", r.arm},
+          {"metric", r.metric},
+          {"method", r.method},
+          {"gate", r.gate},
+          {"reference_value", JsonNumber(r.reference_value)},
+          {"value", JsonNumber(r.value)},
+          {"effect", JsonNumber(r.effect)},
+          {"relative_effect", JsonNumber(r.relative_effect)},
+          {"ci_low", JsonNumber(r.ci_low)},
+          {"ci_high", JsonNumber(r.ci_high)},
+          {"always_valid_p_value", JsonNumber(r.always_valid_p_value)},
+          {"adjusted_p_value", JsonNumber(r.adjusted_p_value)},
+          {"fixed_horizon_p_value", JsonNumber(r.fixed_horizon_p_value)},
+          {"fixed_horizon_ci_low", JsonNumber(r.fixed_horizon_ci_low)},
+          {"fixed_horizon_ci_high", JsonNumber(r.fixed_horizon_ci_high)},
+          {"tau", JsonNumber(r.tau)},
+          {"tolerance", JsonNumber(r.tolerance)},
+          {"n_reference", r.n_reference},
+          {"n", r.n},
+          {"verdict", r.gate ? json(VerdictName(r.verdict)) : json(nullptr)}};
+}
+
+json DriftRowJson(const std::string& tensor, bool is_output, const DriftRow& row, bool distance) {
+  const stats::DriftReport& r = row.report;
+  const KsView ks = PreferredKs(r);
+  json j = {{"arm", row.arm},
+            {"tensor", tensor},
+            {"kind", is_output ? "output" : "input"},
+            {"status", std::string(stats::DriftStatusName(r.status))},
+            {"reference_count", r.reference_count},
+            {"current_count", r.current_count},
+            {"reference_missing", r.reference_missing},
+            {"current_missing", r.current_missing},
+            {"psi", JsonNumber(r.psi)},
+            {"psi_noise_floor", JsonNumber(r.psi_noise_floor)},
+            {"js_distance", JsonNumber(r.js_distance)},
+            {"ks_statistic", JsonNumber(ks.statistic)},
+            {"ks_p_value", JsonNumber(ks.p_value)},
+            {"ks_method", ks.method != nullptr ? json(ks.method) : json(nullptr)},
+            {"wasserstein", JsonNumber(r.w1_binned)},
+            {"wasserstein_normalized", JsonNumber(r.w1_normalized)},
+            {"wasserstein_error_bound", JsonNumber(r.w1_error_bound)}};
+  if (distance) j["reference_arm"] = row.against;
+  return j;
+}
+
+}  // namespace modelgate::monitor
