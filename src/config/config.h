@@ -87,6 +87,9 @@ struct MonitorConfig {
   double sample_rate = 1;              // fraction of calls whose payload is decoded
   int64_t queue_size = 1024;           // decode queue bound; drops are counted
   DriftConfig drift;
+  // Derived by the loader, not a YAML key: the route assigns users by a sticky header, so the
+  // unit of randomisation (and of the sample-ratio check) is the user, not the request.
+  bool sticky_assignment = false;
 };
 
 struct Route {

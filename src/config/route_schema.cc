@@ -279,6 +279,7 @@ void ReadRoute(const YamlNode& node, const std::string& path, const RouteContext
     if (out.monitor.reference_arm.empty() && !arm_names.empty()) {
       out.monitor.reference_arm = arm_names.front();
     }
+    out.monitor.sticky_assignment = !out.ab.sticky_header.empty();
   }
 }
 

@@ -15,6 +15,10 @@
 namespace modelgate::monitor {
 namespace {
 
+// Distinct users kept for the sample-ratio check of a sticky route (~1.5 MiB at most).
+constexpr size_t kUserSampleCapacity = 1 << 16;
+
+
 using nlohmann::json;
 
 // The SRM check needs every positive-weight arm to expect at least this many requests (the
@@ -91,6 +95,10 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
   for (size_t a = 0; a < arms_.size(); ++a) {
     if (arms_[a].name == config_.reference_arm) reference_arm_ = static_cast<int>(a);
   }
+  if (config_.sticky_assignment) {
+    users_ = std::make_unique<stats::DistinctSampler>(static_cast<int>(arms_.size()),
+                                                      kUserSampleCapacity);
+  }
   auto fail = [&](const absl::Status& s) {
     MG_LOG(kError, "monitor for route ", route_, ": ", s.ToString());
     if (init_error != nullptr && init_error->ok()) *init_error = s;
@@ -144,6 +152,10 @@ RouteMonitor::~RouteMonitor() {
 
 void RouteMonitor::RecordOutcome(int shard, int arm, int grpc_code, double latency_seconds) {
   outcomes_.Record(shard, arm, grpc_code, latency_seconds);
+}
+
+void RouteMonitor::RecordUser(int arm, uint64_t key_hash) {
+  if (users_ != nullptr) users_->Add(key_hash, arm);
 }
 
 bool RouteMonitor::payload_enabled() const { return config_.payload == "inference_v2"; }
@@ -299,8 +311,10 @@ void RouteMonitor::Evaluate(absl::Time now) {
   std::vector<double> weights(num_arms);
   json observed_json = json::object(), share_json = json::object();
   int64_t total = 0;
+  std::optional<stats::DistinctSampler::Counts> users;
+  if (users_ != nullptr) users = users_->Snapshot();
   for (size_t a = 0; a < num_arms; ++a) {
-    observed[a] = totals_[a].requests;
+    observed[a] = users ? users->per_label[a] : totals_[a].requests;
     weights[a] = static_cast<double>(arms_[a].weight);
     total += observed[a];
     observed_json[arms_[a].name] = observed[a];
@@ -313,7 +327,8 @@ void RouteMonitor::Evaluate(absl::Time now) {
               {"threshold", config_.srm_threshold},
               {"detected", false},
               {"evaluated", false},
-              {"unit", "requests"},
+              {"unit", users ? "users" : "requests"},
+              {"sample_level", users ? json(users->level) : json(nullptr)},
               {"observed", observed_json},
               {"expected_share", share_json}};
   if (weight_sum > 0 && num_arms > 1) {

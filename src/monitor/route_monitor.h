@@ -13,11 +13,16 @@
 // What is computed (cumulative since the monitor was created, except the drift windows):
 //   - per arm: requests, errors (grpc_code != 0), error rate; latency of SUCCESSFUL calls:
 //     Welford mean/sd, DDSketch p50/p90/p99, a 2,048-value reservoir (outcome_recorder.h);
-//   - sample ratio mismatch: chi-square of the arms' request counts against their configured
-//     weights, flagged at p < srm_threshold; evaluated once every positive-weight arm expects
-//     at least 5 requests (the chi-square approximation needs it). Counts are requests: with a
-//     sticky header the unit of assignment is a user, and heavy users make request counts
-//     over-dispersed, which a request-level SRM check can mistake for a mismatch;
+//   - sample ratio mismatch: chi-square of the arms' counts against their configured weights,
+//     flagged at p < srm_threshold; evaluated once every positive-weight arm expects at least
+//     5 (the chi-square approximation needs it). The unit is the unit of randomisation: on a
+//     route with a sticky header it is the USER (distinct keys of completed calls, counted in
+//     a bounded hash-selected sample, stats/distinct_sampler.h; requests without the key are
+//     left out), because heavy users make request counts over-dispersed and a request-level
+//     check then raises false alarms (tests/stats/distinct_sampler_test.cc measures 95% vs 6%
+//     at 0.05). Without a sticky header each request is randomised and requests are counted.
+//     The expected shares are the weight shares; the bucket grid makes the true shares differ
+//     by at most 1e-4, which only matters beyond ~10^8 users;
 //   - comparisons of every other arm with the reference arm, their mSPRT mixture scale,
 //     multiple-comparison correction and verdict rules: see comparison.h;
 //   - payload drift (payload: inference_v2): see tensor_drift.h. The monitored output is
@@ -36,7 +41,8 @@
 //   "arms": [{"name", "weight", "requests", "errors", "error_rate",
 //             "latency": {"count", "mean", "sd", "p50", "p90", "p99"}}],
 //   "srm": {"chi2", "df", "p_value", "threshold", "detected", "evaluated",
-//           "unit": "requests", "observed": {arm: n}, "expected_share": {arm: w}},
+//           "unit": "requests" | "users", "sample_level": L (users: each user is in the
+//           sample with probability 2^-L), "observed": {arm: n}, "expected_share": {arm: w}},
 //   "comparisons": [{"arm", "metric", "method", "gate", "reference_value", "value", "effect",
 //       "relative_effect",
 //       "ci_low", "ci_high",                       // ALWAYS-VALID confidence sequence
@@ -77,6 +83,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "config/config.h"
+#include "stats/distinct_sampler.h"
 #include "monitor/comparison.h"
 #include "monitor/gauge_board.h"
 #include "monitor/monitor_metrics.h"
@@ -136,6 +143,9 @@ class RouteMonitor {
 
   // --- request path -----------------------------------------------------------------------
   void RecordOutcome(int shard, int arm, int grpc_code, double latency_seconds);
+  // The user (sticky key hash, see routing::Decision) a completed call belonged to. Feeds the
+  // sample-ratio check on sticky routes, whose unit is the user. Thread-safe.
+  void RecordUser(int arm, uint64_t key_hash);
   bool payload_enabled() const;
   double sample_rate() const;
   // Input tensors are monitored: the request must be decoded too (else it is not even queued).
@@ -202,6 +212,8 @@ class RouteMonitor {
   std::optional<MonitorFamilies> families_;
 
   OutcomeRecorder outcomes_;
+  // Distinct users per arm, sampled by hash (stats/distinct_sampler.h); sticky routes only.
+  std::unique_ptr<stats::DistinctSampler> users_;
 
   // Payload path. Null queue / drift when payloads are not monitored or a monitor could not be
   // built.

@@ -110,7 +110,9 @@ void ProxyCall::OnAccepted(bool /*ok*/) {
     return;
   }
   route_ = &snapshot_->route(r);
-  arm_index_ = route_->route->strategy->Decide(info, worker_->rng()).arm;
+  const routing::Decision decision = route_->route->strategy->Decide(info, worker_->rng());
+  arm_index_ = decision.arm;
+  user_ = decision.keyed ? std::optional<uint64_t>(decision.key_hash) : std::nullopt;
   arm_ = &route_->arms[arm_index_];
   route_->inflight->Increment();
   inflight_counted_ = true;
@@ -352,7 +354,10 @@ void ProxyCall::OnServerFinish(bool ok) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   arm_->metrics->requests->Increment(code);
   arm_->metrics->duration->Observe(seconds);
-  if (route_->monitor) route_->monitor->RecordOutcome(worker_->index(), arm_index_, code, seconds);
+  if (route_->monitor) {
+    route_->monitor->RecordOutcome(worker_->index(), arm_index_, code, seconds);
+    if (user_.has_value()) route_->monitor->RecordUser(arm_index_, *user_);
+  }
 }
 
 void ProxyCall::OfferPayloadToMonitor() {

@@ -93,6 +93,7 @@ class ProxyCall final : public Handler {
   const RouteRuntime* route_ = nullptr;
   const ArmRuntime* arm_ = nullptr;
   int arm_index_ = 0;
+  std::optional<uint64_t> user_;  // sticky key hash, when the arm came from one
 
   std::optional<grpc::ClientContext> upstream_ctx_;
   std::unique_ptr<grpc::ClientAsyncResponseReader<grpc::ByteBuffer>> upstream_unary_;

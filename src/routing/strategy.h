@@ -4,6 +4,7 @@
 // controller swaps whole route tables instead.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "common/random.h"
@@ -12,7 +13,9 @@
 namespace modelgate::routing {
 
 struct Decision {
-  int arm = 0;  // index into the route's arms
+  int arm = 0;            // index into the route's arms
+  bool keyed = false;     // assigned by a sticky key (not at random)
+  uint64_t key_hash = 0;  // StableKeyHash of the key when keyed: identifies the user
 };
 
 class Strategy {

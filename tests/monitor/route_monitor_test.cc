@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "common/stable_hash.h"
 #include "gtest/gtest.h"
 #include "monitor/test_util.h"
 #include "stats/multiple.h"
@@ -131,6 +132,51 @@ TEST(RouteMonitor, SplitMatchingUnequalWeightsIsNoMismatch) {
   const nlohmann::json srm = m.Report()["srm"];
   EXPECT_FALSE(srm["detected"].get<bool>());
   EXPECT_DOUBLE_EQ(srm["p_value"].get<double>(), 1.0);
+}
+
+TEST(RouteMonitor, StickyRouteChecksTheSampleRatioOfUsersNotRequests) {
+  // Users assigned 50/50 by the high bits of their key hash, as routing::AbStrategy does, each
+  // sending 1..40 requests: request counts are over-dispersed, user counts are not.
+  config::MonitorConfig c = BaseConfig();
+  c.sticky_assignment = true;
+  RouteMonitor m("r", TwoArms(), c, 1, nullptr);
+  SplitMix64 rng(11);
+  int64_t requests[2] = {};
+  for (int u = 0; u < 4000; ++u) {
+    const uint64_t h = StableKeyHash("s", "r", "user-" + std::to_string(u));
+    const int arm = BucketOf(h) < kBuckets / 2 ? 0 : 1;
+    const int n = 1 + static_cast<int>(rng.Below(40));
+    for (int i = 0; i < n; ++i) {
+      m.RecordOutcome(0, arm, 0, 0.005);
+      m.RecordUser(arm, h);
+    }
+    requests[arm] += n;
+  }
+  m.Evaluate(kStart);
+  const nlohmann::json srm = m.Report()["srm"];
+  EXPECT_EQ(srm["unit"], "users");
+  EXPECT_EQ(srm["sample_level"], 0);  // 4000 users fit: exact
+  EXPECT_EQ(srm["observed"]["legacy"].get<int64_t>() + srm["observed"]["candidate"].get<int64_t>(),
+            4000);
+  EXPECT_FALSE(srm["detected"].get<bool>()) << srm.dump();
+  EXPECT_NE(requests[0], srm["observed"]["legacy"].get<int64_t>());
+}
+
+TEST(RouteMonitor, StickyRouteLosingUsersOfOneArmIsASampleRatioMismatch) {
+  config::MonitorConfig c = BaseConfig();
+  c.sticky_assignment = true;
+  RouteMonitor m("r", TwoArms(), c, 1, nullptr);
+  for (int u = 0; u < 20000; ++u) {
+    const uint64_t h = StableKeyHash("s", "r", "user-" + std::to_string(u));
+    const int arm = BucketOf(h) < kBuckets / 2 ? 0 : 1;
+    if (arm == 1 && u % 10 == 0) continue;  // a tenth of the candidate's users never complete
+    m.RecordOutcome(0, arm, 0, 0.005);
+    m.RecordUser(arm, h);
+  }
+  m.Evaluate(kStart);
+  const nlohmann::json srm = m.Report()["srm"];
+  EXPECT_EQ(srm["unit"], "users");
+  EXPECT_TRUE(srm["detected"].get<bool>()) << srm.dump();
 }
 
 TEST(RouteMonitor, SampleRatioCheckWaitsForFiveExpectedPerArm) {

@@ -33,7 +33,8 @@ int AbStrategy::ArmForKey(std::string_view key) const {
 Decision AbStrategy::Decide(const RequestInfo& request, SplitMix64& rng) const {
   if (!sticky_header_.empty() && request.headers != nullptr) {
     if (auto key = request.headers->Get(sticky_header_); key.has_value()) {
-      return Decision{ArmForKey(*key)};
+      const uint64_t hash = StableKeyHash(salt_, route_name_, *key);
+      return Decision{ArmForBucket(BucketOf(hash)), true, hash};
     }
   }
   const uint64_t r = rng.Below(total_);
