@@ -437,9 +437,9 @@ void RouteMonitor::Publish(const std::vector<ArmTotals>& totals, const json& srm
     const ArmTotals& t = totals[a];
     const std::string& arm = arms_[a].name;
     static constexpr std::pair<const char*, double> kQuantiles[] = {
-        {"0.5", 0.5}, {"0.9", 0.9}, {"0.99", 0.99}};
+        {"p50", 0.5}, {"p90", 0.9}, {"p99", 0.99}};
     for (const auto& [label, q] : kQuantiles) {
-      gauges_.Set(f.arm_latency, {{"route", route_}, {"arm", arm}, {"quantile", label}},
+      gauges_.Set(f.arm_latency, {{"route", route_}, {"arm", arm}, {"percentile", label}},
                   SketchQuantile(t.sketch, q));
     }
     if (t.requests > 0) {
