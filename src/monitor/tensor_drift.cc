@@ -64,15 +64,13 @@ absl::StatusOr<std::unique_ptr<TensorDrift>> TensorDrift::Create(
 void TensorDrift::Record(int arm, absl::Span<const double> values, absl::Time now) {
   if (arm < 0 || arm >= static_cast<int>(per_arm_.size())) return;
   stats::DriftMonitor& own = *per_arm_[static_cast<size_t>(arm)];
-  for (double v : values) own.Record(v, now);
+  own.RecordAll(values, now);
   if (arm == reference_arm_) {
     for (auto& c : vs_reference_) {
-      if (c == nullptr) continue;
-      for (double v : values) c->RecordLegacy(v, now);
+      if (c != nullptr) c->RecordLegacyAll(values, now);
     }
   } else {
-    stats::ArmDriftComparison& c = *vs_reference_[static_cast<size_t>(arm)];
-    for (double v : values) c.RecordCandidate(v, now);
+    vs_reference_[static_cast<size_t>(arm)]->RecordCandidateAll(values, now);
   }
 }
 

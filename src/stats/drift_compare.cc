@@ -37,27 +37,37 @@ void ArmDriftComparison::StartLocked(std::shared_ptr<const DriftReference> refer
 }
 
 void ArmDriftComparison::RecordLegacy(double value, absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  if (learner_.has_value()) {
-    if (!learner_->Add(value)) return;
-    absl::StatusOr<std::shared_ptr<const DriftReference>> ref = learner_->Build();
-    if (ref.ok()) {
-      StartLocked(*std::move(ref));
-    } else {  // unreachable: options are validated and the learner holds finite values
-      learner_.emplace(options_.reference_size, options_.reference);
-    }
-    return;
-  }
-  legacy_->Record(value, now);
+  RecordLegacyAll({&value, 1}, now);
 }
 
 void ArmDriftComparison::RecordCandidate(double value, absl::Time now) {
+  RecordCandidateAll({&value, 1}, now);
+}
+
+void ArmDriftComparison::RecordLegacyAll(absl::Span<const double> values, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  for (double value : values) {
+    if (learner_.has_value()) {
+      if (!learner_->Add(value)) continue;
+      absl::StatusOr<std::shared_ptr<const DriftReference>> ref = learner_->Build();
+      if (ref.ok()) {
+        StartLocked(*std::move(ref));
+      } else {  // unreachable: options are validated and the learner holds finite values
+        learner_.emplace(options_.reference_size, options_.reference);
+      }
+      continue;
+    }
+    legacy_->Record(value, now);
+  }
+}
+
+void ArmDriftComparison::RecordCandidateAll(absl::Span<const double> values, absl::Time now) {
   absl::MutexLock lock(&mu_);
   if (learner_.has_value()) {
-    ++dropped_while_learning_;
+    dropped_while_learning_ += static_cast<int64_t>(values.size());
     return;
   }
-  candidate_->Record(value, now);
+  for (double value : values) candidate_->Record(value, now);
 }
 
 DriftReport ArmDriftComparison::Evaluate(absl::Time now, bool with_sample_ks) {

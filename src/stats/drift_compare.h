@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+#include "absl/types/span.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -37,6 +38,10 @@ class ArmDriftComparison {
 
   void RecordLegacy(double value, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
   void RecordCandidate(double value, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
+  // The same for every value of a tensor, under one lock acquisition.
+  void RecordLegacyAll(absl::Span<const double> values, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
+  void RecordCandidateAll(absl::Span<const double> values, absl::Time now)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // reference_* fields describe the legacy window, current_* the candidate window.
   DriftReport Evaluate(absl::Time now, bool with_sample_ks = false) ABSL_LOCKS_EXCLUDED(mu_);

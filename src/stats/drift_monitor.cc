@@ -53,13 +53,17 @@ void DriftMonitor::FreezeLocked() {
   learner_.reset();
 }
 
-void DriftMonitor::Record(double value, absl::Time now) {
+void DriftMonitor::Record(double value, absl::Time now) { RecordAll({&value, 1}, now); }
+
+void DriftMonitor::RecordAll(absl::Span<const double> values, absl::Time now) {
   absl::MutexLock lock(&mu_);
-  if (learner_.has_value()) {
-    if (learner_->Add(value)) FreezeLocked();
-    return;
+  for (double value : values) {
+    if (learner_.has_value()) {
+      if (learner_->Add(value)) FreezeLocked();
+      continue;
+    }
+    window_->Record(value, now);
   }
-  window_->Record(value, now);
 }
 
 DriftReport DriftMonitor::Evaluate(absl::Time now, bool with_sample_ks) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "absl/types/span.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -58,6 +59,8 @@ class DriftMonitor {
   // `now` is the caller's clock (the window rotates on it). Non-finite values (NaN, +-inf) are
   // counted as missing.
   void Record(double value, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
+  // The same for every value of a tensor, under one lock acquisition.
+  void RecordAll(absl::Span<const double> values, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
 
   DriftReport Evaluate(absl::Time now, bool with_sample_ks = false) ABSL_LOCKS_EXCLUDED(mu_);
 
