@@ -25,6 +25,9 @@ struct ProxyConfig {
   int threads = 1;                            // completion-queue polling threads
   int64_t max_message_bytes = 16 * 1024 * 1024;  // both directions, server and upstream
   double drain_seconds = 10;                  // graceful shutdown budget
+  // Calls in progress beyond this are answered RESOURCE_EXHAUSTED at once, so memory stays
+  // bounded whatever the traffic (split evenly across threads).
+  int64_t max_inflight_calls = 10000;
   // Methods ("/pkg.Service/Method" or "/pkg.Service/*") known to be unary; they take a cheaper
   // forwarding path. Unlisted methods use the streaming path, which is correct for every shape.
   std::vector<std::string> unary_methods;

@@ -36,7 +36,9 @@ void ReadAdmin(const YamlNode& node, Diagnostics& diag, AdminConfig& out) {
 
 void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
   if (!ExpectMap(node, "proxy", diag)) return;
-  MapReader proxy(node, "proxy", {"threads", "max_message_bytes", "drain_seconds", "unary_methods"},
+  MapReader proxy(node, "proxy",
+                  {"threads", "max_message_bytes", "drain_seconds", "unary_methods",
+                   "max_inflight_calls"},
                   diag);
   if (const YamlNode* n = proxy.Find("threads")) {
     if (auto v = ReadInt(*n, proxy.PathOf("threads"), diag, 1, kMaxThreads)) {
@@ -47,6 +49,11 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
     if (auto v = ReadByteSize(*n, proxy.PathOf("max_message_bytes"), diag, kMinMessageBytes,
                               kMaxMessageBytes)) {
       out.max_message_bytes = *v;
+    }
+  }
+  if (const YamlNode* n = proxy.Find("max_inflight_calls")) {
+    if (auto v = ReadInt(*n, proxy.PathOf("max_inflight_calls"), diag, 1, 10'000'000)) {
+      out.max_inflight_calls = *v;
     }
   }
   if (const YamlNode* n = proxy.Find("drain_seconds")) {

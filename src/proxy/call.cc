@@ -46,6 +46,7 @@ ProxyCall::ProxyCall(Worker* worker) : worker_(worker), stream_(&server_ctx_) {}
 
 ProxyCall::~ProxyCall() {
   if (inflight_counted_) route_->inflight->Decrement();
+  if (routed_call_counted_) worker_->RoutedCallEnded();
   if (mode_ == Mode::kHealthWatch) worker_->RemoveWatcher(this);
   worker_->CallEnded();
 }
@@ -99,6 +100,13 @@ void ProxyCall::OnAccepted(bool /*ok*/) {
     return;
   }
 
+  if (!worker_->TryStartRoutedCall()) {
+    worker_->server()->metrics().Overloaded()->Increment();
+    FinishLocally(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                  "modelgate: overloaded: too many calls in progress (proxy.max_inflight_calls)");
+    return;
+  }
+  routed_call_counted_ = true;
   snapshot_ = worker_->CurrentSnapshot();
   MetadataLookup headers(server_ctx_.client_metadata());
   routing::RequestInfo info{method, &headers};

@@ -114,6 +114,7 @@ class ProxyCall final : public Handler {
   bool upstream_writes_done_ = false;
   bool upstream_write_failed_ = false;
   bool inflight_counted_ = false;
+  bool routed_call_counted_ = false;
 
   // Health state.
   std::string health_service_;

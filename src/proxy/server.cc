@@ -61,7 +61,9 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
   }
   for (int i = 0; i < config.proxy.threads; ++i) {
     self->workers_.push_back(
-        std::make_unique<Worker>(self.get(), &self->generic_, std::move(queues[i]), i));
+        std::make_unique<Worker>(self.get(), &self->generic_, std::move(queues[i]), i,
+                                 (config.proxy.max_inflight_calls + config.proxy.threads - 1) /
+                                     config.proxy.threads));
   }
   self->serving_.store(true, std::memory_order_release);
   for (auto& w : self->workers_) w->Start(kAcceptSlotsPerWorker);

@@ -33,12 +33,14 @@ class Broadcast final : public Handler {
 }  // namespace
 
 Worker::Worker(ProxyServer* server, grpc::AsyncGenericService* service,
-               std::unique_ptr<grpc::ServerCompletionQueue> cq, int index)
+               std::unique_ptr<grpc::ServerCompletionQueue> cq, int index,
+               int64_t max_routed_calls)
     : server_(server),
       service_(service),
       cq_(std::move(cq)),
       index_(index),
-      rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)) {}
+      rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)),
+      max_routed_calls_(max_routed_calls) {}
 
 Worker::~Worker() {
   if (thread_.joinable()) thread_.join();

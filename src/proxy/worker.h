@@ -23,7 +23,7 @@ class ProxyCall;
 class Worker {
  public:
   Worker(ProxyServer* server, grpc::AsyncGenericService* service,
-         std::unique_ptr<grpc::ServerCompletionQueue> cq, int index);
+         std::unique_ptr<grpc::ServerCompletionQueue> cq, int index, int64_t max_routed_calls);
   ~Worker();
 
   // Posts the initial accept slots and starts the polling thread.
@@ -42,6 +42,13 @@ class Worker {
   const std::shared_ptr<const Snapshot>& CurrentSnapshot();
   void PostAccept();
   void CallStarted() { ++live_calls_; }
+  // Routed calls in progress on this worker, against its share of proxy.max_inflight_calls.
+  bool TryStartRoutedCall() {
+    if (routed_calls_ >= max_routed_calls_) return false;
+    ++routed_calls_;
+    return true;
+  }
+  void RoutedCallEnded() { --routed_calls_; }
   void CallEnded();
   void AddWatcher(ProxyCall* call) { watchers_.insert(call); }
   void RemoveWatcher(ProxyCall* call) { watchers_.erase(call); }
@@ -60,6 +67,8 @@ class Worker {
   std::shared_ptr<const Snapshot> snapshot_;
   uint64_t snapshot_generation_ = 0;
   int64_t live_calls_ = 0;  // accept slots + calls in progress
+  int64_t routed_calls_ = 0;
+  int64_t max_routed_calls_;
   bool stopping_ = false;
   bool queue_shut_ = false;
   absl::flat_hash_set<ProxyCall*> watchers_;

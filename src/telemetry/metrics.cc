@@ -87,6 +87,11 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                    .Name("modelgate_unrouted_requests_total")
                    .Help("Calls that matched no route (answered UNIMPLEMENTED).")
                    .Register(*registry_);
+  overloaded_ = &prometheus::BuildCounter()
+                     .Name("modelgate_overload_rejections_total")
+                     .Help("Calls answered RESOURCE_EXHAUSTED because proxy.max_inflight_calls "
+                           "calls were already in progress.")
+                     .Register(*registry_);
   config_info_ = &prometheus::BuildGauge()
                       .Name("modelgate_config_info")
                       .Help("The loaded config: file hash and generation (1 per reload).")
@@ -100,6 +105,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                     .Help("modelgate build version.")
                     .Register(*registry_);
   build.Add({{"version", MODELGATE_VERSION}}).Set(1);
+  // Label-less series used on the request path: resolved once here.
+  unrouted_series_ = &unrouted_->Add({});
+  overloaded_series_ = &overloaded_->Add({});
 }
 
 std::unique_ptr<ArmMetrics> Metrics::ForArm(const std::string& route, const std::string& arm) {
@@ -122,7 +130,8 @@ prometheus::Gauge* Metrics::Inflight(const std::string& route) {
   return &inflight_->Add({{"route", route}});
 }
 
-prometheus::Counter* Metrics::Unrouted() { return &unrouted_->Add({}); }
+prometheus::Counter* Metrics::Unrouted() { return unrouted_series_; }
+prometheus::Counter* Metrics::Overloaded() { return overloaded_series_; }
 
 void Metrics::SetConfigInfo(const std::string& hash, uint64_t generation) {
   if (config_info_series_ != nullptr) config_info_->Remove(config_info_series_);

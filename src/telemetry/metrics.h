@@ -55,6 +55,7 @@ class Metrics {
   std::unique_ptr<BackendMetrics> ForBackend(const std::string& backend);
   prometheus::Gauge* Inflight(const std::string& route);
   prometheus::Counter* Unrouted();
+  prometheus::Counter* Overloaded();
 
   // Replaces the modelgate_config_info series with the new hash/generation.
   void SetConfigInfo(const std::string& hash, uint64_t generation);
@@ -72,9 +73,12 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* upstream_errors_;
   prometheus::Family<prometheus::Gauge>* inflight_;
   prometheus::Family<prometheus::Counter>* unrouted_;
+  prometheus::Family<prometheus::Counter>* overloaded_;
   prometheus::Family<prometheus::Gauge>* config_info_;
   prometheus::Family<prometheus::Counter>* reloads_;
   prometheus::Gauge* config_info_series_ = nullptr;
+  prometheus::Counter* unrouted_series_ = nullptr;
+  prometheus::Counter* overloaded_series_ = nullptr;
 };
 
 }  // namespace modelgate::telemetry

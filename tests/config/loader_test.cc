@@ -27,6 +27,7 @@ proxy:
   threads: 4
   max_message_bytes: 4194304
   drain_seconds: 2.5
+  max_inflight_calls: 500
   unary_methods: ["/bench.Model/Predict", "/inference.GRPCInferenceService/*"]
 backends:
   - name: legacy
@@ -67,6 +68,7 @@ TEST(ConfigLoader, ParsesFullConfigIntoTypedValues) {
   EXPECT_EQ(c.proxy.threads, 4);
   EXPECT_EQ(c.proxy.max_message_bytes, 4194304);
   EXPECT_DOUBLE_EQ(c.proxy.drain_seconds, 2.5);
+  EXPECT_EQ(c.proxy.max_inflight_calls, 500);
   EXPECT_THAT(c.proxy.unary_methods,
               ElementsAre("/bench.Model/Predict", "/inference.GRPCInferenceService/*"));
 
@@ -123,6 +125,7 @@ routes:
   EXPECT_EQ(c.proxy.threads, 1);
   EXPECT_EQ(c.proxy.max_message_bytes, 16 * 1024 * 1024);
   EXPECT_DOUBLE_EQ(c.proxy.drain_seconds, 10);
+  EXPECT_EQ(c.proxy.max_inflight_calls, 10000);
   EXPECT_THAT(c.proxy.unary_methods, IsEmpty());
   const Route& route = c.routes[0];
   EXPECT_EQ(route.ab.arms[0].name, "a");

@@ -22,11 +22,12 @@ using modelgate::testing::Echo;
 using modelgate::testing::EchoRequest;
 using modelgate::testing::EchoResponse;
 
-std::string Config(const std::string& backend, const std::string& drain) {
+std::string Config(const std::string& backend, const std::string& drain,
+                   const std::string& max_inflight = "10000") {
   return absl::StrReplaceAll(R"(
 listen: 127.0.0.1:0
 admin: {listen: 127.0.0.1:0}
-proxy: {drain_seconds: DRAIN}
+proxy: {drain_seconds: DRAIN, max_inflight_calls: MAXINFLIGHT}
 backends:
   - {name: legacy, address: BACKEND}
 routes:
@@ -34,16 +35,16 @@ routes:
     strategy: forward
     forward: {backend: legacy}
 )",
-                             {{"BACKEND", backend}, {"DRAIN", drain}});
+                             {{"BACKEND", backend}, {"DRAIN", drain}, {"MAXINFLIGHT", max_inflight}});
 }
 
 class Lifecycle : public ::testing::Test {
  protected:
-  void Start(const std::string& drain = "10") {
+  void Start(const std::string& drain = "10", const std::string& max_inflight = "10000") {
     auto b = testutil::StartFakeModel("legacy");
     ASSERT_TRUE(b.ok()) << b.status();
     backend_.emplace(std::move(*b));
-    auto mg = testutil::Modelgate::Start(dir_.Write("c.yaml", Config(backend_->address, drain)));
+    auto mg = testutil::Modelgate::Start(dir_.Write("c.yaml", Config(backend_->address, drain, max_inflight)));
     ASSERT_TRUE(mg.ok()) << mg.status();
     mg_ = std::move(*mg);
     channel_ = mg_->NewChannel();
@@ -60,7 +61,6 @@ class Lifecycle : public ::testing::Test {
       EchoResponse resp;
       *status = stub->Unary(&ctx, req, &resp);
     });
-    EXPECT_EQ(mg_->WaitForMetric(R"(modelgate_inflight_requests{route="echo"})", 1), 1);
     return t;
   }
 
@@ -125,6 +125,7 @@ TEST_F(Lifecycle, SigtermLetsInFlightCallsFinishThenExitsZero) {
   Start();
   grpc::Status status;
   std::thread call = SlowCall(1500, &status);
+  ASSERT_EQ(mg_->WaitForMetric(R"(modelgate_inflight_requests{route="echo"})", 1), 1);
   ASSERT_TRUE(mg_->process().Signal(SIGTERM));
   call.join();
   EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
@@ -135,12 +136,36 @@ TEST_F(Lifecycle, CallsStillRunningAfterTheDrainBudgetAreCancelled) {
   Start("0.5");
   grpc::Status status;
   std::thread call = SlowCall(60000, &status);
+  ASSERT_EQ(mg_->WaitForMetric(R"(modelgate_inflight_requests{route="echo"})", 1), 1);
   const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(mg_->process().Signal(SIGTERM));
   call.join();
   EXPECT_FALSE(status.ok());
   EXPECT_EQ(mg_->process().WaitExit(std::chrono::seconds(20)), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
+}
+
+TEST_F(Lifecycle, CallsBeyondMaxInflightAreRejectedAtOnceAndCounted) {
+  Start("10", "2");
+  grpc::Status first, second;
+  std::thread a = SlowCall(2000, &first);
+  std::thread b = SlowCall(2000, &second);
+  ASSERT_EQ(mg_->WaitForMetric(R"(modelgate_inflight_requests{route="echo"})", 2), 2);
+  auto stub = Echo::NewStub(channel_);
+  {
+    grpc::ClientContext ctx;
+    EchoResponse resp;
+    grpc::Status s = stub->Unary(&ctx, EchoRequest(), &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_NE(s.error_message().find("max_inflight_calls"), std::string::npos) << s.error_message();
+  }
+  EXPECT_EQ(mg_->Metric("modelgate_overload_rejections_total"), 1);
+  a.join();
+  b.join();
+  EXPECT_TRUE(first.ok() && second.ok());
+  grpc::ClientContext ctx;  // capacity is back
+  EchoResponse resp;
+  EXPECT_TRUE(stub->Unary(&ctx, EchoRequest(), &resp).ok());
 }
 
 TEST_F(Lifecycle, RefusesToStartOnABadConfigNamingEveryError) {
