@@ -75,7 +75,7 @@ TEST(ConfigLoader, ParsesFullConfigIntoTypedValues) {
   ASSERT_EQ(c.backends.size(), 3u);
   EXPECT_EQ(c.backends[0].name, "legacy");
   EXPECT_EQ(c.backends[0].address, "127.0.0.1:9001");
-  EXPECT_EQ(c.backends[0].pos.line, 10);
+  EXPECT_EQ(c.backends[0].pos.line, 11);
   EXPECT_EQ(c.backends[0].pos.column, 5);
   EXPECT_EQ(c.backends[1].address, "unix:/run/candidate.sock");
   EXPECT_EQ(c.backends[2].address, "[::1]:9003");
@@ -84,7 +84,7 @@ TEST(ConfigLoader, ParsesFullConfigIntoTypedValues) {
   ASSERT_EQ(c.routes.size(), 2u);
   const Route& ab = c.routes[0];
   EXPECT_EQ(ab.name, "predict");
-  EXPECT_EQ(ab.pos.line, 17);
+  EXPECT_EQ(ab.pos.line, 18);
   EXPECT_EQ(ab.pos.column, 5);
   EXPECT_EQ(ab.match.service, "bench.Model");
   EXPECT_EQ(ab.match.method, "Predict");
