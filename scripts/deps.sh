@@ -10,11 +10,14 @@ PKGS=(
   prometheus-cpp-dev libyaml-cpp-dev libgtest-dev libgmock-dev libxxhash-dev libboost-dev
   nlohmann-json3-dev libcpp-httplib-dev
   # tests: reference statistics, a gRPC client that is not ours, a real Prometheus
-  python3 python3-scipy python3-numpy python3-grpcio python3-grpc-tools
+  python3 python3-scipy python3-numpy python3-grpcio python3-grpc-tools python3-yaml
   curl prometheus
   # benchmark: nginx grpc_pass in the same run
   nginx-light
 )
+
+# kubectl renders the Kubernetes manifests in tests; CI machines have it, otherwise Debian's.
+command -v kubectl >/dev/null 2>&1 || PKGS+=(kubernetes-client)
 
 missing=()
 for p in "${PKGS[@]}"; do

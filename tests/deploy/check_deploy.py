@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""Checks the Kubernetes manifests in deploy/: they render with kustomize, the embedded config
+passes `modelgate check-config`, and the pod wiring matches the config (native sidecar, config
+mounted as a directory so reloads see updates, ports, probes, grace period vs drain time).
+
+Usage: check_deploy.py SOURCE_DIR MODELGATE_BINARY
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def main():
+    src, modelgate = sys.argv[1], sys.argv[2]
+    rendered = subprocess.run(["kubectl", "kustomize", os.path.join(src, "deploy/base")],
+                              capture_output=True, text=True)
+    if rendered.returncode != 0:
+        fail("kubectl kustomize: " + rendered.stderr)
+    docs = {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(rendered.stdout)}
+
+    cm = docs.get(("ConfigMap", "modelgate-config")) or fail("no ConfigMap modelgate-config")
+    config_text = cm["data"]["config.yaml"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "config.yaml")
+        with open(path, "w") as f:
+            f.write(config_text)
+        check = subprocess.run([modelgate, "check-config", path], capture_output=True, text=True)
+        if check.returncode != 0:
+            fail("embedded config is invalid:\n" + check.stdout + check.stderr)
+    config = yaml.safe_load(config_text)
+    grpc_port = int(config["listen"].rsplit(":", 1)[1])
+    admin_port = int(config["admin"]["listen"].rsplit(":", 1)[1])
+    drain = float(config.get("proxy", {}).get("drain_seconds", 10))
+
+    dep = docs.get(("Deployment", "model")) or fail("no Deployment model")
+    pod = dep["spec"]["template"]["spec"]
+    sidecars = [c for c in pod.get("initContainers", []) if c["name"] == "modelgate"]
+    if len(sidecars) != 1:
+        fail("modelgate must be one init container (native sidecar)")
+    mg = sidecars[0]
+    if mg.get("restartPolicy") != "Always":
+        fail("the modelgate init container needs restartPolicy: Always to be a sidecar")
+    ports = {p["containerPort"] for p in mg["ports"]}
+    if {grpc_port, admin_port} - ports:
+        fail(f"container ports {ports} do not expose listen {grpc_port} and admin {admin_port}")
+    if mg["readinessProbe"]["httpGet"]["path"] != "/readyz" or \
+            mg["readinessProbe"]["httpGet"]["port"] != admin_port:
+        fail("readiness must probe /readyz on the admin port")
+    if mg["livenessProbe"]["grpc"]["port"] != grpc_port:
+        fail("the gRPC liveness probe must target the gRPC listener")
+    mounts = [m for m in mg["volumeMounts"] if m["name"] == "config"]
+    if not mounts or "subPath" in mounts[0]:
+        fail("mount the config directory, never a subPath (subPath mounts never update)")
+    volume = [v for v in pod["volumes"] if v["name"] == "config"][0]
+    if volume["configMap"]["name"] != "modelgate-config":
+        fail("the config volume must use the generated ConfigMap (stable name)")
+    if mounts[0]["mountPath"] + "/config.yaml" not in " ".join(mg["args"]):
+        fail("modelgate must read the mounted config.yaml")
+    if pod.get("terminationGracePeriodSeconds", 30) <= drain:
+        fail("terminationGracePeriodSeconds must exceed proxy.drain_seconds")
+    svc = docs.get(("Service", "model")) or fail("no Service model")
+    if {p["targetPort"] for p in svc["spec"]["ports"]} != {"grpc", "admin"}:
+        fail("the Service must target the named grpc and admin ports")
+    print("deploy/base OK")
+
+
+if __name__ == "__main__":
+    main()
