@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_RUN=${1:-20}
-bash scripts/build.sh >/dev/null
+TARGETS="modelgate modelgate-fake-model modelgate-load" bash scripts/build.sh >/dev/null
 BIN=build/bin
 WORK=$(mktemp -d)
 PIDS=()
