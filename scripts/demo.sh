@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_RUN=${1:-20}
+echo "building modelgate (the first run installs packages and compiles: a few minutes)..." >&2
 TARGETS="modelgate modelgate-fake-model modelgate-load" bash scripts/build.sh >/dev/null
 BIN=build/bin
 WORK=$(mktemp -d)
