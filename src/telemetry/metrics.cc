@@ -6,30 +6,11 @@
 #include "prometheus/text_serializer.h"
 
 namespace modelgate::telemetry {
-namespace {
-constexpr const char* kCodeNames[kNumStatusCodes] = {
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-};
-}  // namespace
 
 const char* StatusCodeName(int code) {
-  return (code >= 0 && code < kNumStatusCodes) ? kCodeNames[code] : "UNKNOWN";
+  // The table's names are literals, so their data is NUL-terminated.
+  const absl::string_view name = GrpcStatusCodeName(code);
+  return name.empty() ? "UNKNOWN" : name.data();
 }
 
 CodeCounters::CodeCounters(prometheus::Family<prometheus::Counter>* family,

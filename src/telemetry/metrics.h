@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "common/status_codes.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -17,7 +18,7 @@
 
 namespace modelgate::telemetry {
 
-inline constexpr int kNumStatusCodes = 17;  // gRPC codes 0..16
+inline constexpr int kNumStatusCodes = kNumGrpcStatusCodes;
 
 // Canonical gRPC status name ("OK", "UNAVAILABLE", ...); "UNKNOWN" for out-of-range codes.
 const char* StatusCodeName(int code);
