@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "inference/grpc_predict_v2.grpc.pb.h"
 #include "integration/harness.h"
@@ -25,12 +24,7 @@ using inference::ModelInferResponse;
 constexpr int kKeys = 10000;
 
 std::string Config(const std::string& legacy, const std::string& candidate) {
-  return absl::StrReplaceAll(R"(
-listen: 127.0.0.1:0
-admin: {listen: 127.0.0.1:0}
-backends:
-  - {name: legacy, address: LEGACY}
-  - {name: candidate, address: CANDIDATE}
+  return testutil::LoopbackConfig({{"legacy", legacy}, {"candidate", candidate}}, R"(
 routes:
   - name: infer
     match: {service: inference.GRPCInferenceService}
@@ -40,8 +34,7 @@ routes:
       sticky_header: x-user-id
       salt: it-salt
     arm_header: true
-)",
-                             {{"LEGACY", legacy}, {"CANDIDATE", candidate}});
+)");
 }
 
 struct Served {

@@ -32,6 +32,15 @@ TempDir::~TempDir() {
   if (!path_.empty()) std::filesystem::remove_all(path_, ec);
 }
 
+std::string LoopbackConfig(const std::vector<std::pair<std::string, std::string>>& backends,
+                           const std::string& rest) {
+  std::string yaml = "listen: 127.0.0.1:0\nadmin: {listen: 127.0.0.1:0}\nbackends:\n";
+  for (const auto& [name, address] : backends) {
+    absl::StrAppend(&yaml, "  - {name: ", name, ", address: \"", address, "\"}\n");
+  }
+  return absl::StrCat(yaml, rest);
+}
+
 std::string TempDir::Write(const std::string& name, const std::string& contents) const {
   const std::string final_path = absl::StrCat(path_, "/", name);
   const std::string tmp = absl::StrCat(path_, "/.", name, ".tmp");

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <grpcpp/channel.h>
@@ -29,6 +30,12 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The start of a config with the gRPC and admin listeners on 127.0.0.1:0 and `backends`
+// (name, address) declared, followed by `rest` (routes, proxy settings): the part every
+// integration test shares.
+std::string LoopbackConfig(const std::vector<std::pair<std::string, std::string>>& backends,
+                           const std::string& rest);
 
 // A fake model server; `name` is what ModelInfer/Echo report as the serving model.
 absl::StatusOr<ListeningProcess> StartFakeModel(const std::string& name,

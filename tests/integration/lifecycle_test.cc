@@ -24,18 +24,14 @@ using modelgate::testing::EchoResponse;
 
 std::string Config(const std::string& backend, const std::string& drain,
                    const std::string& max_inflight = "10000") {
-  return absl::StrReplaceAll(R"(
-listen: 127.0.0.1:0
-admin: {listen: 127.0.0.1:0}
+  return absl::StrReplaceAll(testutil::LoopbackConfig({{"legacy", backend}}, R"(
 proxy: {drain_seconds: DRAIN, max_inflight_calls: MAXINFLIGHT}
-backends:
-  - {name: legacy, address: BACKEND}
 routes:
   - name: echo
     strategy: forward
     forward: {backend: legacy}
-)",
-                             {{"BACKEND", backend}, {"DRAIN", drain}, {"MAXINFLIGHT", max_inflight}});
+)"),
+                             {{"DRAIN", drain}, {"MAXINFLIGHT", max_inflight}});
 }
 
 class Lifecycle : public ::testing::Test {

@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "inference/grpc_predict_v2.grpc.pb.h"
 #include "integration/harness.h"
@@ -17,17 +16,13 @@ TEST(MetricsExposition, PromtoolAcceptsItAndEveryFamilyIsThere) {
   testutil::TempDir dir;
   auto backend = testutil::StartFakeModel("legacy", {"--error_rate=0.5", "--seed=3"});
   ASSERT_TRUE(backend.ok());
-  const std::string config = absl::StrReplaceAll(R"(
-listen: 127.0.0.1:0
-admin: {listen: 127.0.0.1:0}
-backends:
-  - {name: legacy, address: BACKEND}
+  const std::string config = testutil::LoopbackConfig({{"legacy", backend->address}}, R"(
 routes:
   - name: infer
     match: {service: inference.GRPCInferenceService}
     strategy: ab
     ab: {arms: [{backend: legacy, weight: 1}]}
-)", {{"BACKEND", backend->address}});
+)");
   auto mg = testutil::Modelgate::Start(dir.Write("c.yaml", config));
   ASSERT_TRUE(mg.ok()) << mg.status();
   auto stub = inference::GRPCInferenceService::NewStub((*mg)->NewChannel());

@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "integration/harness.h"
 #include "nlohmann/json.hpp"
@@ -19,13 +18,8 @@ using nlohmann::json;
 
 std::string Config(const std::string& legacy, const std::string& candidate,
                    const std::string& twin) {
-  return absl::StrReplaceAll(R"(
-listen: 127.0.0.1:0
-admin: {listen: 127.0.0.1:0}
-backends:
-  - {name: legacy, address: LEGACY}
-  - {name: candidate, address: CANDIDATE}
-  - {name: twin, address: TWIN}
+  return testutil::LoopbackConfig(
+      {{"legacy", legacy}, {"candidate", candidate}, {"twin", twin}}, R"(
 routes:
   - name: infer
     match: {service: inference.GRPCInferenceService, method: ModelInfer}
@@ -41,8 +35,7 @@ routes:
   - name: rest
     strategy: forward
     forward: {backend: legacy}
-)",
-                             {{"LEGACY", legacy}, {"CANDIDATE", candidate}, {"TWIN", twin}});
+)");
 }
 
 const json* Find(const json& list, const std::string& arm, const std::string& key,
@@ -97,7 +90,9 @@ TEST(MonitorEndToEnd, ShiftedSlowerCandidateIsFlaggedAndTheIdenticalOneIsNot) {
   EXPECT_GT((*slow_latency)["effect"].get<double>(), 0.0015);  // ~ +2 ms
 
   for (const json& c : report["comparisons"]) {
-    if (c["arm"] == "twin" && !c["verdict"].is_null()) EXPECT_NE(c["verdict"], "fail") << c.dump();
+    if (c["arm"] == "twin" && !c["verdict"].is_null()) {
+      EXPECT_NE(c["verdict"], "fail") << c.dump();
+    }
   }
   EXPECT_EQ(report["verdict"], "fail");  // the route has a failing candidate
 

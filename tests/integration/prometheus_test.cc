@@ -9,7 +9,6 @@
 #include <httplib.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "integration/harness.h"
 #include "nlohmann/json.hpp"
@@ -45,12 +44,10 @@ TEST(Prometheus, ScrapesRequestMetricsAndLiveStatistics) {
   auto legacy = testutil::StartFakeModel("legacy", {"--output_noise=0.1"});
   auto candidate = testutil::StartFakeModel("candidate", {"--output_noise=0.1", "--output_shift=1"});
   ASSERT_TRUE(legacy.ok() && candidate.ok());
-  auto mg = testutil::Modelgate::Start(dir.Write("c.yaml", absl::StrReplaceAll(R"(
-listen: 127.0.0.1:0
-admin: {listen: 127.0.0.1:0}
-backends:
-  - {name: legacy, address: LEGACY}
-  - {name: candidate, address: CANDIDATE}
+  auto mg = testutil::Modelgate::Start(dir.Write("c.yaml", testutil::LoopbackConfig(
+                                                    {{"legacy", legacy->address},
+                                                     {"candidate", candidate->address}},
+                                                    R"(
 routes:
   - name: infer
     strategy: ab
@@ -59,7 +56,7 @@ routes:
       min_samples: 50
       payload: inference_v2
       drift: {reference_samples: 200, min_samples: 100}
-)", {{"LEGACY", legacy->address}, {"CANDIDATE", candidate->address}})));
+)")));
   ASSERT_TRUE(mg.ok()) << mg.status();
   auto load = testutil::ChildProcess::Spawn({testutil::BinaryPath("modelgate-load"), "--target",
                                              (*mg)->grpc_address(), "--concurrency=4",

@@ -24,18 +24,11 @@ using modelgate::testing::EchoResponse;
 
 std::string Config(const std::string& legacy, const std::string& candidate,
                    const std::string& target) {
-  return absl::StrReplaceAll(R"(
-listen: 127.0.0.1:0
-admin: {listen: 127.0.0.1:0}
-backends:
-  - {name: legacy, address: LEGACY}
-  - {name: candidate, address: CANDIDATE}
+  return testutil::LoopbackConfig({{"legacy", legacy}, {"candidate", candidate}}, R"(
 routes:
   - name: echo
     strategy: forward
-    forward: {backend: TARGET}
-)",
-                             {{"LEGACY", legacy}, {"CANDIDATE", candidate}, {"TARGET", target}});
+    forward: {backend: )" + target + "}\n");
 }
 
 constexpr char kGeneration1[] = "modelgate_config_info{generation=\"1\"";
