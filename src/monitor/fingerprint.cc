@@ -3,6 +3,8 @@
 // collide.
 #include "monitor/fingerprint.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -32,11 +34,22 @@ class Writer {
 }  // namespace
 
 std::string ExperimentFingerprint(const config::Route& route,
+                                  const std::vector<config::Backend>& backends,
                                   absl::string_view reference_file_digest) {
   Writer w;
   w.Str("route").Str(route.name).Int(static_cast<int>(route.strategy));
   w.Str("arms").Int(static_cast<int64_t>(route.ab.arms.size()));
-  for (const config::AbArm& a : route.ab.arms) w.Str(a.name).Str(a.backend).Int(a.weight);
+  for (const config::AbArm& a : route.ab.arms) {
+    w.Str(a.name).Str(a.backend).Int(a.weight);
+    // A validated config defines every arm's backend; an unknown one serialises as absent.
+    auto b = std::find_if(backends.begin(), backends.end(),
+                          [&](const config::Backend& x) { return x.name == a.backend; });
+    if (b == backends.end()) {
+      w.Int(0);
+    } else {
+      w.Int(1).Str(b->address);
+    }
+  }
   w.Str("salt").Str(route.ab.salt).Str("sticky").Str(route.ab.sticky_header);
   const config::MonitorConfig& m = route.monitor;
   w.Str("monitor").Int(m.enabled).Str(m.reference_arm).Real(m.alpha).Real(m.srm_threshold);

@@ -77,7 +77,8 @@ void MonitorEngine::Loop() {
   }
 }
 
-absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(const config::Route& route) {
+absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(
+    const config::Route& route, const std::vector<config::Backend>& backends) {
   if (!route.monitor.enabled || route.strategy != config::StrategyKind::kAb) return nullptr;
   std::string digest;
   if (!route.monitor.payload.empty() && !route.monitor.drift.reference_file.empty()) {
@@ -85,7 +86,7 @@ absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(const conf
     if (!d.ok()) return d.status();
     digest = *std::move(d);
   }
-  const std::string fingerprint = ExperimentFingerprint(route, digest);
+  const std::string fingerprint = ExperimentFingerprint(route, backends, digest);
   auto find = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> std::shared_ptr<RouteMonitor> {
     for (const Entry& e : entries_) {
       if (e.fingerprint != fingerprint) continue;

@@ -65,7 +65,9 @@ class MonitorEngine {
   // The monitor for `route` (nullptr if the route has no monitor block). Reuses the existing
   // monitor when the experiment definition is unchanged. Errors: e.g. an unreadable drift
   // reference file (message names the file and line).
-  absl::StatusOr<std::shared_ptr<RouteMonitor>> ForRoute(const config::Route& route);
+  // `backends`: the config's backends (an arm moved to another address is a new experiment).
+  absl::StatusOr<std::shared_ptr<RouteMonitor>> ForRoute(
+      const config::Route& route, const std::vector<config::Backend>& backends);
 
   // After a config swap: forget monitors that the new config does not use.
   void Retain(const std::vector<std::shared_ptr<RouteMonitor>>& live);

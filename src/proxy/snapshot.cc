@@ -77,7 +77,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
                                    metrics.ForArm(route.name, arm.name)});
     }
     if (monitors != nullptr && snap->config_.routes[i].monitor.enabled) {
-      auto m = monitors->ForRoute(snap->config_.routes[i]);
+      auto m = monitors->ForRoute(snap->config_.routes[i], snap->config_.backends);
       if (!m.ok()) return m.status();
       rr.monitor = std::move(*m);
     }

@@ -39,6 +39,12 @@ config::Route AbRoute(const std::string& name = "recommend") {
   return r;
 }
 
+std::vector<config::Backend> Backends() {
+  return {{"model-v1", "127.0.0.1:9001", {}},
+          {"model-v2", "127.0.0.1:9002", {}},
+          {"model-v3", "127.0.0.1:9003", {}}};
+}
+
 MonitorEngine::Options NoThread() {
   MonitorEngine::Options o;
   o.start_thread = false;
@@ -49,7 +55,7 @@ TEST(MonitorEngine, RouteWithoutMonitorBlockHasNoMonitor) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor = config::MonitorConfig();
-  auto m = engine.ForRoute(r);
+  auto m = engine.ForRoute(r, Backends());
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(*m, nullptr);
   EXPECT_EQ(engine.RouteStats("recommend").status().code(), absl::StatusCode::kNotFound);
@@ -57,13 +63,13 @@ TEST(MonitorEngine, RouteWithoutMonitorBlockHasNoMonitor) {
 
 TEST(MonitorEngine, SameExperimentReusesTheMonitorAcrossAReload) {
   MonitorEngine engine(nullptr, 2, NoThread());
-  auto first = engine.ForRoute(AbRoute());
+  auto first = engine.ForRoute(AbRoute(), Backends());
   ASSERT_TRUE(first.ok()) << first.status();
   (*first)->RecordOutcome(0, 0, 0, 0.01);
   config::Route reloaded = AbRoute();
   reloaded.timeout_seconds = 3;                // not part of the experiment
   reloaded.match.service = "pkg.Recommender";  // neither is the match rule
-  auto second = engine.ForRoute(reloaded);
+  auto second = engine.ForRoute(reloaded, Backends());
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(first->get(), second->get());
   EXPECT_EQ(engine.num_monitors(), 1);
@@ -71,7 +77,7 @@ TEST(MonitorEngine, SameExperimentReusesTheMonitorAcrossAReload) {
 
 TEST(MonitorEngine, ChangedExperimentStartsAFreshMonitor) {
   MonitorEngine engine(nullptr, 1, NoThread());
-  auto base = engine.ForRoute(AbRoute());
+  auto base = engine.ForRoute(AbRoute(), Backends());
   ASSERT_TRUE(base.ok());
   std::vector<config::Route> changed(6, AbRoute());
   changed[0].ab.arms[1].weight = 20;
@@ -81,16 +87,35 @@ TEST(MonitorEngine, ChangedExperimentStartsAFreshMonitor) {
   changed[4].monitor.drift.window_seconds = 600;
   changed[5].ab.arms[1].backend = "model-v3";
   for (const config::Route& r : changed) {
-    auto m = engine.ForRoute(r);
+    auto m = engine.ForRoute(r, Backends());
     ASSERT_TRUE(m.ok());
     EXPECT_NE(m->get(), base->get());
   }
 }
 
+TEST(MonitorEngine, ArmBackendMovedToAnotherAddressStartsAFreshMonitor) {
+  // Same names, weights and monitor block, but "model-v2" now points at another server: most
+  // likely another model, whose statistics must not be mixed with the old one's.
+  MonitorEngine engine(nullptr, 1, NoThread());
+  auto base = engine.ForRoute(AbRoute(), Backends());
+  ASSERT_TRUE(base.ok());
+  std::vector<config::Backend> moved = Backends();
+  moved[1].address = "127.0.0.1:9102";
+  auto m = engine.ForRoute(AbRoute(), moved);
+  ASSERT_TRUE(m.ok());
+  EXPECT_NE(m->get(), base->get());
+  // A backend no arm uses may change freely.
+  std::vector<config::Backend> unrelated = Backends();
+  unrelated[2].address = "127.0.0.1:9103";
+  auto same = engine.ForRoute(AbRoute(), unrelated);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->get(), base->get());
+}
+
 TEST(MonitorEngine, MonitorsLiveAsLongAsTheirOwnersAndRetainForgetsUnusedOnes) {
   MonitorEngine engine(nullptr, 1, NoThread());
-  auto a = engine.ForRoute(AbRoute("a"));
-  auto b = engine.ForRoute(AbRoute("b"));
+  auto a = engine.ForRoute(AbRoute("a"), Backends());
+  auto b = engine.ForRoute(AbRoute("b"), Backends());
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(engine.num_monitors(), 2);
   engine.Retain({*a});  // the new config has only route a
@@ -99,19 +124,19 @@ TEST(MonitorEngine, MonitorsLiveAsLongAsTheirOwnersAndRetainForgetsUnusedOnes) {
   EXPECT_TRUE(engine.RouteStats("a").ok());
   // A monitor nobody holds (e.g. its snapshot failed to build) is gone at once.
   {
-    auto orphan = engine.ForRoute(AbRoute("c"));
+    auto orphan = engine.ForRoute(AbRoute("c"), Backends());
     ASSERT_TRUE(orphan.ok());
   }
   EXPECT_EQ(engine.num_monitors(), 1);
   // The next ForRoute of b starts fresh.
-  auto b2 = engine.ForRoute(AbRoute("b"));
+  auto b2 = engine.ForRoute(AbRoute("b"), Backends());
   EXPECT_NE(b2->get(), b->get());
 }
 
 TEST(MonitorEngine, FullQueueDropsAndCountsWithoutBlocking) {
   auto registry = std::make_shared<prometheus::Registry>();
   MonitorEngine engine(registry, 1, NoThread());
-  auto m = engine.ForRoute(AbRoute());
+  auto m = engine.ForRoute(AbRoute(), Backends());
   ASSERT_TRUE(m.ok());
   const grpc::ByteBuffer request = RawByteBuffer("");
   const grpc::ByteBuffer response = ToByteBuffer(Fp32Response("score", {0.5f, 0.25f}));
@@ -135,7 +160,7 @@ TEST(MonitorEngine, GarbageBytesAreDecodeErrors) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor.input_tensors = {"x"};
-  auto m = engine.ForRoute(r);
+  auto m = engine.ForRoute(r, Backends());
   ASSERT_TRUE(m.ok());
   const grpc::ByteBuffer garbage = RawByteBuffer(std::string("\xff\xff\xff\xff\x0f", 5));
   const grpc::ByteBuffer good_response = ToByteBuffer(Fp32Response("score", {1.0f}));
@@ -152,7 +177,7 @@ TEST(MonitorEngine, PayloadsAreIgnoredForRoutesThatDoNotMonitorThem) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor.payload = "";
-  auto m = engine.ForRoute(r);
+  auto m = engine.ForRoute(r, Backends());
   ASSERT_TRUE(m.ok());
   engine.OfferPayload(*m, 0, RawByteBuffer("a"), RawByteBuffer("b"));
   EXPECT_EQ((*m)->payload_counts().dropped, 0);
@@ -163,7 +188,7 @@ TEST(MonitorEngine, EvaluatesEachRouteEveryItsInterval) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor.interval_seconds = 5;
-  auto m = engine.ForRoute(r);
+  auto m = engine.ForRoute(r, Backends());
   ASSERT_TRUE(m.ok());
   engine.RunOnce(kStart);  // a new monitor is evaluated at once
   const std::string first = engine.RouteStats("recommend")->at("evaluated_at");
@@ -177,7 +202,7 @@ TEST(MonitorEngine, UnreadableReferenceFileIsAnErrorNamingTheFile) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor.drift.reference_file = "/nonexistent/scores.txt";
-  auto m = engine.ForRoute(r);
+  auto m = engine.ForRoute(r, Backends());
   ASSERT_FALSE(m.ok());
   EXPECT_THAT(std::string(m.status().message()), HasSubstr("/nonexistent/scores.txt"));
 }
@@ -191,7 +216,7 @@ TEST(MonitorEngine, ReferenceFileWithABadLineNamesFileAndLine) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor.drift.reference_file = path;
-  auto m = engine.ForRoute(r);
+  auto m = engine.ForRoute(r, Backends());
   std::remove(path.c_str());
   ASSERT_FALSE(m.ok());
   EXPECT_THAT(std::string(m.status().message()), HasSubstr(path + ":3"));
@@ -207,10 +232,10 @@ TEST(MonitorEngine, NewReferenceFileContentsStartAFreshExperiment) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor.drift.reference_file = path;
-  auto a = engine.ForRoute(r);
-  auto same = engine.ForRoute(r);
+  auto a = engine.ForRoute(r, Backends());
+  auto same = engine.ForRoute(r, Backends());
   write(1);
-  auto changed = engine.ForRoute(r);
+  auto changed = engine.ForRoute(r, Backends());
   std::remove(path.c_str());
   ASSERT_TRUE(a.ok() && same.ok() && changed.ok());
   EXPECT_EQ(a->get(), same->get());
@@ -223,7 +248,7 @@ TEST(MonitorEngine, ThreadDecodesAndEvaluatesAndStopJoins) {
   MonitorEngine engine(nullptr, 1, o);
   config::Route r = AbRoute();
   r.monitor.queue_size = 1000;
-  auto m = engine.ForRoute(r);
+  auto m = engine.ForRoute(r, Backends());
   ASSERT_TRUE(m.ok());
   const grpc::ByteBuffer response = ToByteBuffer(Fp32Response("score", {0.5f}));
   for (int i = 0; i < 200; ++i) engine.OfferPayload(*m, i % 2, RawByteBuffer(""), response);
@@ -245,7 +270,7 @@ TEST(MonitorEngine, ThreadDecodesAndEvaluatesAndStopJoins) {
 
 TEST(MonitorEngine, DestructorStopsARunningThread) {
   auto engine = std::make_unique<MonitorEngine>(nullptr, 1);
-  auto m = engine->ForRoute(AbRoute());
+  auto m = engine->ForRoute(AbRoute(), Backends());
   ASSERT_TRUE(m.ok());
   engine.reset();  // joins; the monitor outlives the engine
   (*m)->RecordOutcome(0, 0, 0, 0.001);
