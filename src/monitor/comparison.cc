@@ -206,7 +206,13 @@ void DecideComparisons(const config::MonitorConfig& config, std::vector<Comparis
     const bool within_tolerance = std::isfinite(r.ci_low) && std::isfinite(r.ci_high) &&
                                   std::isfinite(r.tolerance) && r.ci_low > -r.tolerance &&
                                   r.ci_high < r.tolerance;
-    if (significant && r.direction > 0) {
+    // Practical significance too: with enough traffic any difference, however small, becomes
+    // significant, and a gate that failed on those would fail every candidate. The point
+    // estimate must be worse by more than the tolerance (as Kayenta's judge requires an effect
+    // beyond the allowed increase).
+    const bool beyond_tolerance = std::isfinite(r.effect) && std::isfinite(r.tolerance) &&
+                                  r.effect > r.tolerance;
+    if (significant && r.direction > 0 && beyond_tolerance) {
       r.verdict = stats::Verdict::kFail;
     } else if (within_tolerance || (significant && r.direction < 0)) {
       r.verdict = stats::Verdict::kPass;

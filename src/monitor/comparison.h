@@ -26,11 +26,14 @@
 //
 // Verdict of a gate row (higher latency and higher error rate are worse):
 //   inconclusive  while either arm has fewer than min_samples values;
-//   fail          adjusted always-valid p <= alpha and the confidence sequence lies above 0;
-//   pass          the confidence sequence lies inside (-tolerance, +tolerance) (latency:
-//                 latency_tolerance * reference mean; errors: error_rate_tolerance, absolute),
-//                 or adjusted p <= alpha and the sequence lies below 0 (significantly better);
-//   inconclusive  otherwise.
+//   fail          adjusted always-valid p <= alpha, the confidence sequence lies above 0, and
+//                 the estimated effect exceeds +tolerance (latency: latency_tolerance *
+//                 reference mean; errors: error_rate_tolerance, absolute): significantly AND
+//                 materially worse;
+//   pass          the confidence sequence lies inside (-tolerance, +tolerance), or adjusted
+//                 p <= alpha and the sequence lies below 0 (significantly better);
+//   inconclusive  otherwise (e.g. significantly worse by less than the tolerance while the
+//                 sequence still reaches beyond it: more data decides).
 // The multiple-comparison correction (holm | bh | none) runs over all gate rows of the route
 // (2 per candidate arm, fixed), on the always-valid p-values: each is a valid p-value at any
 // stopping time, so Holm keeps the family-wise and BH the false-discovery rate at any time.

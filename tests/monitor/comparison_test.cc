@@ -12,6 +12,7 @@ namespace {
 
 using stats::Verdict;
 
+// The effect is the middle of the confidence sequence.
 ComparisonRow Gate(double p, double ci_low, double ci_high, int direction,
                    double tolerance = 0.01) {
   ComparisonRow r;
@@ -22,6 +23,7 @@ ComparisonRow Gate(double p, double ci_low, double ci_high, int direction,
   r.always_valid_p_value = p;
   r.ci_low = ci_low;
   r.ci_high = ci_high;
+  r.effect = (ci_low + ci_high) / 2;
   r.direction = direction;
   r.tolerance = tolerance;
   return r;
@@ -57,9 +59,23 @@ TEST(DecideComparisons, SequenceCrossingToleranceIsInconclusive) {
   EXPECT_EQ(rows[0].verdict, Verdict::kInconclusive);
 }
 
-TEST(DecideComparisons, FailTakesPrecedenceOverTheToleranceBand) {
-  // Significantly worse, though by less than the tolerance: the rule says fail.
+TEST(DecideComparisons, SignificantlyButImmateriallyWorseWithinTheBandPasses) {
+  // +0.25 points of errors, surely real, surely under the 1-point tolerance: not a failure.
   std::vector<ComparisonRow> rows = {Gate(0.01, 0.001, 0.004, 1)};
+  DecideComparisons(NoCorrection(), &rows);
+  EXPECT_EQ(rows[0].verdict, Verdict::kPass);
+}
+
+TEST(DecideComparisons, SignificantlyWorseByLessThanTheToleranceButUnsureIsInconclusive) {
+  // Effect +0.8 points (under the tolerance), sequence up to +1.4: could still be material.
+  std::vector<ComparisonRow> rows = {Gate(0.001, 0.002, 0.014, 1)};
+  DecideComparisons(NoCorrection(), &rows);
+  EXPECT_EQ(rows[0].verdict, Verdict::kInconclusive);
+}
+
+TEST(DecideComparisons, SignificantlyWorseBeyondTheToleranceFailsEvenIfTheSequenceIsWide) {
+  // Effect +1.5 points, sequence [+0.2, +2.8]: significant and materially worse.
+  std::vector<ComparisonRow> rows = {Gate(0.001, 0.002, 0.028, 1)};
   DecideComparisons(NoCorrection(), &rows);
   EXPECT_EQ(rows[0].verdict, Verdict::kFail);
 }
