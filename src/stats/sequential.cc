@@ -78,6 +78,12 @@ const MsprtState& Msprt::UpdateMeans(const Welford& x, const Welford& y) {
   return state_;
 }
 
+const MsprtState& Msprt::UpdateEstimate(int64_t n_x, int64_t n_y, double estimate,
+                                        double variance) {
+  Observe(n_x, n_y, estimate, variance);
+  return state_;
+}
+
 absl::StatusOr<MsprtState> Msprt::UpdateProportions(int64_t successes_x, int64_t n_x,
                                                     int64_t successes_y, int64_t n_y) {
   if (n_x < 0 || n_y < 0 || successes_x < 0 || successes_y < 0 || successes_x > n_x ||

@@ -81,6 +81,10 @@ class Msprt {
   // Difference of means x - y from streaming summaries (plug-in variances).
   const MsprtState& UpdateMeans(const Welford& x, const Welford& y);
 
+  // A difference estimated elsewhere, with its variance V (e.g. a cluster-robust one, see
+  // clustered_ratio.h); n_x and n_y count toward the burn-in. V <= 0 contributes no evidence.
+  const MsprtState& UpdateEstimate(int64_t n_x, int64_t n_y, double estimate, double variance);
+
   // Difference of proportions x - y. Errors: counts outside 0 <= successes <= n.
   absl::StatusOr<MsprtState> UpdateProportions(int64_t successes_x, int64_t n_x,
                                                int64_t successes_y, int64_t n_y);

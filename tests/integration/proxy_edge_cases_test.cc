@@ -581,6 +581,7 @@ TEST_P(ProxyEdgeCases, BackendKilledMidCallFailsEveryOpenCallWithUnavailableAndP
   // Every open call ends with UNAVAILABLE (not DEADLINE_EXCEEDED: that would mean the proxy
   // sat on the dead connection until the 20 s budget ran out).
   unary.join();
+  fprintf(stderr, "DBG unary: %s\n", unary_status.error_message().c_str());
   EXPECT_EQ(unary_status.error_code(), grpc::StatusCode::UNAVAILABLE)
       << unary_status.error_message();
   EXPECT_NE(unary_status.error_message().find("doomed"), std::string::npos)
@@ -588,11 +589,13 @@ TEST_P(ProxyEdgeCases, BackendKilledMidCallFailsEveryOpenCallWithUnavailableAndP
   while (bidi->Read(&resp)) {
   }
   grpc::Status bidi_status = bidi->Finish();
+  fprintf(stderr, "DBG bidi: %s\n", bidi_status.error_message().c_str());
   EXPECT_EQ(bidi_status.error_code(), grpc::StatusCode::UNAVAILABLE)
       << bidi_status.error_message();
   while (stream->Read(&resp)) {
   }
   grpc::Status stream_status = stream->Finish();
+  fprintf(stderr, "DBG stream: %s\n", stream_status.error_message().c_str());
   EXPECT_EQ(stream_status.error_code(), grpc::StatusCode::UNAVAILABLE)
       << stream_status.error_message();
 
@@ -607,6 +610,28 @@ TEST_P(ProxyEdgeCases, BackendKilledMidCallFailsEveryOpenCallWithUnavailableAndP
   EXPECT_NE(s.error_message().find("backend \"doomed\""), std::string::npos) << s.error_message();
   EXPECT_EQ(mg_->process().WaitExit(std::chrono::milliseconds(0)), std::nullopt)
       << "modelgate exited";
+}
+
+TEST_P(ProxyEdgeCases, DbgDirectKill) {
+  auto doomed = testutil::StartFakeModel("doomed");
+  ASSERT_TRUE(doomed.ok());
+  auto stub = Echo::NewStub(DirectChannel(doomed->address));
+  grpc::ClientContext bidi_ctx;
+  bidi_ctx.set_deadline(Budget());
+  auto bidi = stub->Bidi(&bidi_ctx);
+  EchoRequest ping;
+  ASSERT_TRUE(bidi->Write(ping));
+  EchoResponse resp;
+  ASSERT_TRUE(bidi->Read(&resp));
+  doomed->process.Signal(SIGKILL);
+  doomed->process.WaitExit(kCallBudget);
+  while (bidi->Read(&resp)) {}
+  grpc::Status s = bidi->Finish();
+  fprintf(stderr, "DBG direct: %d %s\n%s\n", s.error_code(), s.error_message().c_str(), bidi_ctx.debug_error_string().c_str());
+  grpc::ClientContext c2;
+  c2.set_deadline(Budget());
+  s = stub->Unary(&c2, ping, &resp);
+  fprintf(stderr, "DBG refused: %d %s\n%s\n", s.error_code(), s.error_message().c_str(), c2.debug_error_string().c_str());
 }
 
 // --- Concurrency ---------------------------------------------------------------------------------
