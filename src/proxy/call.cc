@@ -40,6 +40,20 @@ bool SkipRequestKey(std::string_view key) {
   return key == "user-agent" || key.starts_with("grpc-");
 }
 
+// Whether an UNAVAILABLE status was made by our own channel (connection refused, reset, closed)
+// rather than sent by the backend. gRPC marks statuses that arrived in trailers with "Error
+// received from peer" in the debug string, but a connection that breaks MID-call is marked so
+// too, with the transport's own message: those messages are recognised here.
+bool ChannelMadeStatus(const std::string& message, const std::string& debug) {
+  if (debug.find("Error received from peer") == std::string::npos) return true;
+  const std::string_view m = message;
+  return m.starts_with("recvmsg:") || m.starts_with("sendmsg:") || m == "Socket closed" ||
+         m.find("Connection reset by peer") != std::string_view::npos ||
+         m.find("Broken pipe") != std::string_view::npos ||
+         m.find("GOAWAY") != std::string_view::npos ||
+         m.find("keepalive watchdog timeout") != std::string_view::npos;
+}
+
 }  // namespace
 
 ProxyCall::ProxyCall(Worker* worker) : worker_(worker), stream_(&server_ctx_) {}
@@ -308,11 +322,14 @@ void ProxyCall::OnServerWrite(bool ok) {
 grpc::Status ProxyCall::ClientStatusFromUpstream() {
   const grpc::StatusCode code = upstream_status_.error_code();
   if (code == grpc::StatusCode::OK) return grpc::Status::OK;
-  arm_->backend->metrics->upstream_errors->Increment(code);
+  // A call our client cancelled is not the backend's failure.
+  if (!(cancelled_ && code == grpc::StatusCode::CANCELLED)) {
+    arm_->backend->metrics->upstream_errors->Increment(code);
+  }
   // Statuses the backend sent pass through unchanged; failures the channel produced itself
   // (connection refused, no address) get the backend named, so the client can tell who failed.
   if (code == grpc::StatusCode::UNAVAILABLE &&
-      upstream_ctx_->debug_error_string().find("Error received from peer") == std::string::npos) {
+      ChannelMadeStatus(upstream_status_.error_message(), upstream_ctx_->debug_error_string())) {
     return grpc::Status(code,
                         absl::StrCat("modelgate: backend \"", arm_->backend->name, "\" (",
                                      arm_->backend->address,
@@ -363,7 +380,7 @@ void ProxyCall::OnServerFinish(bool ok) {
   arm_->metrics->requests->Increment(code);
   arm_->metrics->duration->Observe(seconds);
   if (route_->monitor) {
-    route_->monitor->RecordOutcome(worker_->index(), arm_index_, code, seconds);
+    route_->monitor->RecordOutcome(worker_->index(), arm_index_, code, seconds, user_);
     if (user_.has_value()) route_->monitor->RecordUser(arm_index_, *user_);
   }
 }
