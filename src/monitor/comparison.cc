@@ -1,8 +1,11 @@
 // Comparisons (fixed-horizon and sequential), multiple-comparison adjustment and verdicts.
 #include "monitor/comparison.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
+
+#include <boost/math/distributions/normal.hpp>
 
 #include "stats/multiple.h"
 #include "stats/two_sample.h"
@@ -39,6 +42,30 @@ void FillSequential(const stats::MsprtState& st, double tau, ComparisonRow* row)
     // interval and let the current estimate give the direction.
     row->direction = st.estimate > 0 ? 1 : st.estimate < 0 ? -1 : 0;
   }
+}
+
+// The variance of a clustered mean for tests: the cluster-robust one, but never below the
+// variance the same data would have as independent requests (`iid_variance`). Positive
+// correlation within users (the usual case) only ever raises it; a value below the iid one is
+// estimation noise, and claiming more precision than independent data would give is never safe.
+// NaN when the clusters cannot estimate it (fewer than 2 users with data).
+double ClusteredVariance(const stats::ClusteredRatio& c, double iid_variance) {
+  const stats::RatioEstimate e = c.Estimate();
+  if (!e.computable) return kNotComputed;
+  return std::max(e.variance_of_mean, iid_variance);
+}
+
+// A fixed-horizon z-test for a difference with variance `v`: two-sided p and CI.
+void FillFixedHorizonZ(double effect, double v, double alpha, ComparisonRow* row) {
+  if (!(v > 0) || !std::isfinite(v) || !std::isfinite(effect)) return;
+  const boost::math::normal normal;
+  const double se = std::sqrt(v);
+  const double z = effect / se;
+  row->fixed_horizon_p_value = std::min(1.0, 2.0 * boost::math::cdf(boost::math::complement(
+                                                        normal, std::abs(z))));
+  const double q = boost::math::quantile(boost::math::complement(normal, alpha / 2));
+  row->fixed_horizon_ci_low = effect - q * se;
+  row->fixed_horizon_ci_high = effect + q * se;
 }
 
 }  // namespace
@@ -94,11 +121,26 @@ void ArmComparator::CompareLatencyMean(const ArmTotals& reference, const ArmTota
     row->effect = x.mean() - y.mean();
     if (y.mean() > 0) row->relative_effect = row->effect / y.mean();
   }
-  absl::StatusOr<stats::WelchResult> welch = stats::WelchTTest(x, y, 1.0 - alpha_);
-  if (welch.ok() && welch->computable) {
-    row->fixed_horizon_p_value = welch->p_value;
-    row->fixed_horizon_ci_low = welch->ci_low;
-    row->fixed_horizon_ci_high = welch->ci_high;
+  // Sticky route: users are the unit of randomisation, so the variance is the users'.
+  const bool clustered = candidate.latency_by_user.enabled();
+  double v_clustered = kNotComputed;
+  if (clustered) {
+    row->method = "clustered_z+msprt";
+    if (x.count() > 1 && y.count() > 1) {
+      v_clustered =
+          ClusteredVariance(candidate.latency_by_user,
+                            x.variance() / static_cast<double>(x.count())) +
+          ClusteredVariance(reference.latency_by_user,
+                            y.variance() / static_cast<double>(y.count()));
+    }
+    FillFixedHorizonZ(row->effect, v_clustered, alpha_, row);
+  } else {
+    absl::StatusOr<stats::WelchResult> welch = stats::WelchTTest(x, y, 1.0 - alpha_);
+    if (welch.ok() && welch->computable) {
+      row->fixed_horizon_p_value = welch->p_value;
+      row->fixed_horizon_ci_low = welch->ci_low;
+      row->fixed_horizon_ci_high = welch->ci_high;
+    }
   }
 
   if (!latency_test_.has_value() && row->enough_data) {
@@ -107,7 +149,11 @@ void ArmComparator::CompareLatencyMean(const ArmTotals& reference, const ArmTota
     latency_test_ = StartMsprt(std::sqrt(pooled_var));
   }
   if (latency_test_.has_value()) {
-    const stats::MsprtState& st = latency_test_->UpdateMeans(x, y);
+    // NaN variance (too few users yet) contributes no evidence.
+    const stats::MsprtState& st =
+        clustered ? latency_test_->UpdateEstimate(x.count(), y.count(), x.mean() - y.mean(),
+                                                  v_clustered)
+                  : latency_test_->UpdateMeans(x, y);
     FillSequential(st, latency_test_->options().tau, row);
   }
 }
@@ -160,12 +206,31 @@ void ArmComparator::CompareErrorRate(const ArmTotals& reference, const ArmTotals
     row->effect = row->value - row->reference_value;
     if (row->reference_value > 0) row->relative_effect = row->effect / row->reference_value;
   }
-  absl::StatusOr<stats::ProportionResult> z = stats::TwoProportionZTest(
-      candidate.errors, candidate.requests, reference.errors, reference.requests, 1.0 - alpha_);
-  if (z.ok() && z->computable) {
-    row->fixed_horizon_p_value = z->p_value;
-    row->fixed_horizon_ci_low = z->ci_low;
-    row->fixed_horizon_ci_high = z->ci_high;
+  const stats::Welford bx = RegularisedBernoulli(candidate.errors, candidate.requests);
+  const stats::Welford by = RegularisedBernoulli(reference.errors, reference.requests);
+  const bool clustered = candidate.errors_by_user.enabled();
+  double v_clustered = kNotComputed;
+  if (clustered) {
+    row->method = "clustered_z+msprt";
+    if (bx.count() > 0 && by.count() > 0) {
+      // The regularised iid variance is the floor: it keeps an arm without errors from
+      // having zero variance (see comparison.h).
+      v_clustered =
+          ClusteredVariance(candidate.errors_by_user,
+                            bx.variance() / static_cast<double>(bx.count())) +
+          ClusteredVariance(reference.errors_by_user,
+                            by.variance() / static_cast<double>(by.count()));
+    }
+    FillFixedHorizonZ(row->effect, v_clustered, alpha_, row);
+  } else {
+    absl::StatusOr<stats::ProportionResult> z = stats::TwoProportionZTest(
+        candidate.errors, candidate.requests, reference.errors, reference.requests,
+        1.0 - alpha_);
+    if (z.ok() && z->computable) {
+      row->fixed_horizon_p_value = z->p_value;
+      row->fixed_horizon_ci_low = z->ci_low;
+      row->fixed_horizon_ci_high = z->ci_high;
+    }
   }
 
   if (!error_test_.has_value() && row->enough_data) {
@@ -175,8 +240,9 @@ void ArmComparator::CompareErrorRate(const ArmTotals& reference, const ArmTotals
   }
   if (error_test_.has_value()) {
     const stats::MsprtState& st =
-        error_test_->UpdateMeans(RegularisedBernoulli(candidate.errors, candidate.requests),
-                                 RegularisedBernoulli(reference.errors, reference.requests));
+        clustered ? error_test_->UpdateEstimate(bx.count(), by.count(), bx.mean() - by.mean(),
+                                                v_clustered)
+                  : error_test_->UpdateMeans(bx, by);
     FillSequential(st, error_test_->options().tau, row);
   }
 }

@@ -1,6 +1,11 @@
 // OutcomeRecorder: per-arm call outcomes of one route (requests, errors, latency moments,
 // latency sketch and a latency reservoir), recorded by many threads and merged on read.
 //
+// On sticky routes (num_clusters > 0) each arm also keeps its latencies and error indicators
+// summed per bucket of users (stats/clustered_ratio.h), so comparisons can use a variance that
+// accounts for one user's requests being correlated. Calls without a user key are independent
+// units and are spread over the buckets in turn.
+//
 // Latency statistics cover successful calls only: failed calls are often either very fast
 // (UNAVAILABLE) or capped by a deadline, so mixing them in would let a failing arm look fast;
 // failures are judged by the error-rate comparison instead.
@@ -16,6 +21,9 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include <optional>
+
+#include "stats/clustered_ratio.h"
 #include "stats/ddsketch.h"
 #include "stats/reservoir.h"
 #include "stats/welford.h"
@@ -24,13 +32,18 @@ namespace modelgate::monitor {
 
 // One arm's outcomes. Mergeable; memory is fixed (sketch bins, reservoir capacity).
 struct ArmTotals {
-  ArmTotals(size_t reservoir_capacity, uint64_t seed) : reservoir(reservoir_capacity, seed) {}
+  ArmTotals(size_t reservoir_capacity, uint64_t seed, int num_clusters = 0)
+      : reservoir(reservoir_capacity, seed),
+        latency_by_user(num_clusters),
+        errors_by_user(num_clusters) {}
 
   int64_t requests = 0;
   int64_t errors = 0;                  // grpc_code != 0
   stats::Welford latency;              // seconds, successful calls
   stats::DDSketch sketch;              // seconds, successful calls (relative error 1%)
   stats::Reservoir<double> reservoir;  // uniform sample of successful-call latencies
+  stats::ClusteredRatio latency_by_user;  // successful-call latencies (disabled: 0 buckets)
+  stats::ClusteredRatio errors_by_user;   // 1 per failed call, 0 per successful one
 
   void Clear();
   void Merge(const ArmTotals& other);
@@ -41,11 +54,15 @@ class OutcomeRecorder {
   static constexpr size_t kDefaultReservoirCapacity = 2048;
 
   // Seeds derive from `seed`, so a run is reproducible given the same sequence of records.
-  OutcomeRecorder(int num_arms, int num_shards, size_t reservoir_capacity, uint64_t seed);
+  // `num_clusters` > 0 turns on the per-user-bucket sums (sticky routes).
+  OutcomeRecorder(int num_arms, int num_shards, size_t reservoir_capacity, uint64_t seed,
+                  int num_clusters = 0);
 
   // O(1), no allocation. Out-of-range shards wrap around; out-of-range arms are ignored. A
-  // non-finite or negative latency counts the call but not its latency.
-  void Record(int shard, int arm, int grpc_code, double latency_seconds);
+  // non-finite or negative latency counts the call but not its latency. `user`: the call's
+  // sticky key hash, if it had one.
+  void Record(int shard, int arm, int grpc_code, double latency_seconds,
+              std::optional<uint64_t> user = std::nullopt);
 
   // Fills *out (resized to num_arms on first use, then reused) with the merged totals.
   void Snapshot(std::vector<ArmTotals>* out);
@@ -57,11 +74,13 @@ class OutcomeRecorder {
   struct alignas(64) Shard {
     std::mutex mu;
     std::vector<ArmTotals> arms ABSL_GUARDED_BY(mu);
+    uint64_t next_anonymous ABSL_GUARDED_BY(mu) = 0;  // bucket of the next call without a key
   };
 
   const int num_arms_;
   const size_t reservoir_capacity_;
   const uint64_t seed_;
+  const int num_clusters_;
   std::vector<std::unique_ptr<Shard>> shards_;
   // Copy target for one shard's arm, so the shard's lock is held only for a copy into
   // already-allocated storage. Used by Snapshot() only.

@@ -17,6 +17,9 @@ namespace {
 
 // Distinct users kept for the sample-ratio check of a sticky route (~1.5 MiB at most).
 constexpr size_t kUserSampleCapacity = 1 << 16;
+// Buckets of users for the cluster-robust comparison variances on sticky routes: 255 degrees of
+// freedom for the variance, 8 KiB per arm and recording thread.
+constexpr int kUserClusters = 256;
 
 
 using nlohmann::json;
@@ -88,7 +91,8 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
                     ? std::optional<MonitorFamilies>(MonitorFamilies::Register(*registry_))
                     : std::nullopt),
       outcomes_(static_cast<int>(arms_.size()), num_shards,
-                OutcomeRecorder::kDefaultReservoirCapacity, StableHash64(route_)),
+                OutcomeRecorder::kDefaultReservoirCapacity, StableHash64(route_),
+                config_.sticky_assignment ? kUserClusters : 0),
       decoded_counter_(families_ ? families_->decoded : nullptr, {{"route", route_}}),
       dropped_counter_(families_ ? families_->dropped : nullptr, {{"route", route_}}),
       decode_errors_counter_(families_ ? families_->decode_errors : nullptr, {{"route", route_}}) {
@@ -150,8 +154,9 @@ RouteMonitor::~RouteMonitor() {
 
 // --- request path --------------------------------------------------------------------------
 
-void RouteMonitor::RecordOutcome(int shard, int arm, int grpc_code, double latency_seconds) {
-  outcomes_.Record(shard, arm, grpc_code, latency_seconds);
+void RouteMonitor::RecordOutcome(int shard, int arm, int grpc_code, double latency_seconds,
+                                 std::optional<uint64_t> user) {
+  outcomes_.Record(shard, arm, grpc_code, latency_seconds, user);
 }
 
 void RouteMonitor::RecordUser(int arm, uint64_t key_hash) {

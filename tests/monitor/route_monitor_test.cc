@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "common/stable_hash.h"
 #include "gtest/gtest.h"
@@ -177,6 +178,46 @@ TEST(RouteMonitor, StickyRouteLosingUsersOfOneArmIsASampleRatioMismatch) {
   const nlohmann::json srm = m.Report()["srm"];
   EXPECT_EQ(srm["unit"], "users");
   EXPECT_TRUE(srm["detected"].get<bool>()) << srm.dump();
+}
+
+TEST(RouteMonitor, StickyRouteComparesUsersSoOneHeavyUserCannotMakeAnArmLookSlower) {
+  // 200 users per arm at 5 ms with 1 ms of noise; in the candidate arm one user sends 1,000
+  // requests of 6 ms (their own slow inputs). Requests as the unit: the candidate is "slower"
+  // beyond doubt. Users as the unit (how the split was randomised): one user is no evidence.
+  config::MonitorConfig sticky_config = BaseConfig();
+  sticky_config.sticky_assignment = true;
+  RouteMonitor sticky("r", TwoArms(), sticky_config, 1, nullptr);
+  RouteMonitor per_request("r", TwoArms(), BaseConfig(), 1, nullptr);
+  Gaussian g(23);
+  auto record = [&](int arm, uint64_t user, double seconds) {
+    sticky.RecordOutcome(0, arm, 0, seconds, user);
+    per_request.RecordOutcome(0, arm, 0, seconds);
+  };
+  for (int arm = 0; arm < 2; ++arm) {
+    for (int u = 0; u < 200; ++u) {
+      const uint64_t user = StableKeyHash("s", "r", absl::StrCat("user-", arm, "-", u));
+      for (int i = 0; i < 5; ++i) record(arm, user, g.Next(0.005, 0.001));
+    }
+  }
+  const uint64_t heavy = StableKeyHash("s", "r", "heavy");
+  for (int i = 0; i < 1000; ++i) record(1, heavy, g.Next(0.006, 0.001));
+  sticky.Evaluate(kStart);
+  per_request.Evaluate(kStart);
+
+  const nlohmann::json request_report = per_request.Report(), user_report = sticky.Report();
+  const nlohmann::json* by_request = FindComparison(request_report, "candidate", "latency_mean");
+  const nlohmann::json* by_user = FindComparison(user_report, "candidate", "latency_mean");
+  ASSERT_TRUE(by_request != nullptr && by_user != nullptr);
+  EXPECT_EQ((*by_request)["method"], "welch_t+msprt");
+  EXPECT_EQ((*by_user)["method"], "clustered_z+msprt");
+  EXPECT_DOUBLE_EQ((*by_user)["effect"].get<double>(), (*by_request)["effect"].get<double>());
+  EXPECT_LT((*by_request)["fixed_horizon_p_value"].get<double>(), 1e-10);
+  EXPECT_LT((*by_request)["always_valid_p_value"].get<double>(), 0.05);
+  // Orders of magnitude less sure at one look (one dominant cluster leaves the delta method
+  // near z = 2 here), and the always-valid p-value, which decides, does not reject.
+  EXPECT_GT((*by_user)["fixed_horizon_p_value"].get<double>(), 1e-3) << by_user->dump();
+  EXPECT_GT((*by_user)["always_valid_p_value"].get<double>(), 0.05) << by_user->dump();
+  EXPECT_NE((*by_user)["verdict"], "fail");
 }
 
 TEST(RouteMonitor, SampleRatioCheckWaitsForFiveExpectedPerArm) {
