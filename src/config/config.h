@@ -36,6 +36,9 @@ struct ProxyConfig {
 struct Backend {
   std::string name;
   std::string address;  // host:port (gRPC target)
+  // :authority of calls to it; "" = the address. For a backend reached through a gateway that
+  // routes by host (e.g. a KServe/Knative ingress).
+  std::string authority;
   SourcePos pos;
 };
 

@@ -92,7 +92,7 @@ bool ReadBackends(const YamlNode& node, Diagnostics& diag, std::vector<Backend>&
       all_named = false;
       continue;
     }
-    MapReader backend(item, path, {"name", "address"}, diag);
+    MapReader backend(item, path, {"name", "address", "authority"}, diag);
     Backend b;
     b.pos = item.pos;
     bool named = false;
@@ -119,6 +119,12 @@ bool ReadBackends(const YamlNode& node, Diagnostics& diag, std::vector<Backend>&
       const std::string address_path = backend.PathOf("address");
       if (auto s = ReadString(*n, address_path, diag)) {
         if (diag.Check(CheckBackendAddress(*s), n->pos, address_path)) b.address = *s;
+      }
+    }
+    if (const YamlNode* n = backend.Find("authority")) {
+      const std::string authority_path = backend.PathOf("authority");
+      if (auto s = ReadString(*n, authority_path, diag)) {
+        if (diag.Check(CheckAuthority(*s), n->pos, authority_path)) b.authority = *s;
       }
     }
     if (named) out.push_back(std::move(b));

@@ -79,6 +79,19 @@ absl::Status CheckBackendAddress(absl::string_view address) {
   return CheckHostPort(address, /*min_port=*/1);
 }
 
+absl::Status CheckAuthority(absl::string_view authority) {
+  // RFC 3986 authority characters: unreserved, sub-delims, ':', '@', '%' and '[' ']' for IPv6.
+  const auto ok = [](char c) {
+    return absl::ascii_isalnum(c) ||
+           absl::string_view("-._~!$&'()*+,;=:@%[]").find(c) != absl::string_view::npos;
+  };
+  if (authority.empty() || !AllOf(authority, ok)) {
+    return Invalid(absl::StrCat("must be a non-empty host[:port] without spaces (got ",
+                                Quote(authority), ")"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckName(absl::string_view name) {
   if (name.empty() || !AllOf(name, IsNameChar)) {
     return Invalid(

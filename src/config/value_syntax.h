@@ -22,6 +22,9 @@ absl::Status CheckBackendAddress(absl::string_view address);
 // response header values, so the alphabet stays boring on purpose.
 absl::Status CheckName(absl::string_view name);
 
+// A backend's :authority override: non-empty, RFC 3986 authority characters only.
+absl::Status CheckAuthority(absl::string_view authority);
+
 // A gRPC metadata key usable for matching: non-empty, [0-9a-z_.-]. gRPC lowercases keys on
 // the wire, so an uppercase key in the config could never match; it is rejected, not folded.
 absl::Status CheckMetadataKey(absl::string_view key);

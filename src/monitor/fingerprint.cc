@@ -47,7 +47,7 @@ std::string ExperimentFingerprint(const config::Route& route,
     if (b == backends.end()) {
       w.Int(0);
     } else {
-      w.Int(1).Str(b->address);
+      w.Int(1).Str(b->address).Str(b->authority);
     }
   }
   w.Str("salt").Str(route.ab.salt).Str("sticky").Str(route.ab.sticky_header);

@@ -62,7 +62,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
     auto rt = std::make_unique<BackendRuntime>();
     rt->name = b.name;
     rt->address = b.address;
-    rt->channel = pool.Get(b.address);
+    rt->channel = pool.Get(b.address, b.authority);
     rt->stub = std::make_unique<grpc::GenericStub>(rt->channel);
     rt->metrics = metrics.ForBackend(b.name);
     snap->backends_.push_back(std::move(rt));

@@ -398,6 +398,26 @@ TEST(ConfigLoader, RejectsBadAddressesAndMethodPatterns) {
                   "unix:/run/model.sock"));
 }
 
+TEST(ConfigLoader, BackendAuthorityIsOptionalAndChecked) {
+  const std::string routes = "routes: [{name: r, strategy: forward, forward: {backend: a}}]\n";
+  const LoadResult ok = ParseConfig(
+      "c.yaml", "listen: 127.0.0.1:1\nadmin: {listen: 127.0.0.1:2}\nbackends:\n"
+                "  - {name: a, address: 127.0.0.1:3, authority: \"m.example.com:443\"}\n"
+                "  - {name: b, address: 127.0.0.1:4}\n" + routes);
+  ASSERT_TRUE(ok.errors.empty()) << ok.errors[0];
+  EXPECT_EQ(ok.config.backends[0].authority, "m.example.com:443");
+  EXPECT_EQ(ok.config.backends[1].authority, "");
+  EXPECT_THAT(Errors("listen: 127.0.0.1:1\n"                                   // 1
+                     "admin: {listen: 127.0.0.1:2}\n"                         // 2
+                     "backends:\n"                                            // 3
+                     "  - {name: a, address: 127.0.0.1:3, authority: \"a b\"}\n"  // 4
+                     "  - {name: b, address: 127.0.0.1:4, authority: \"\"}\n" + routes),
+              ElementsAre("c.yaml:4:48: backends[0].authority: must be a non-empty host[:port] "
+                          "without spaces (got \"a b\")",
+                          "c.yaml:5:48: backends[1].authority: must be a non-empty host[:port] "
+                          "without spaces (got \"\")"));
+}
+
 TEST(ConfigLoader, RejectsAliasInsideItsOwnAnchor) {
   // yaml-cpp's own node builder turns this into a cycle.
   EXPECT_THAT(Errors("listen: &a [*a]\n"),
@@ -461,7 +481,7 @@ TEST(ConfigLoader, ReportsEveryErrorTogetherInDocumentOrder) {
                   "c.yaml:5:17: routes[0].arm_header: must be true or false (got \"1\")",
                   "c.yaml:7:33: admin.lsiten: unknown key \"lsiten\" (did you mean \"listen\"?)",
                   "c.yaml:9:40: backends[0].weight: unknown key \"weight\" (expected one of: name, "
-                  "address)"));
+                  "address, authority)"));
 }
 
 }  // namespace

@@ -43,7 +43,12 @@ EXTRA
 backends:
   - {name: legacy, address: LEGACY}
   - {name: down, address: 127.0.0.1:1}
+  - {name: via-gateway, address: LEGACY, authority: models.example.internal}
 routes:
+  - name: gateway
+    match: {service: modelgate.testing.Echo, headers: {x-route: gateway}}
+    strategy: forward
+    forward: {backend: via-gateway}
   - name: to-down
     match: {service: modelgate.testing.Echo, headers: {x-route: down}}
     strategy: forward
@@ -188,6 +193,24 @@ TEST_P(ProxySemantics, ClientDeadlineIsPropagatedAndRouteTimeoutCapsIt) {
   }
 }
 
+TEST_P(ProxySemantics, BackendAuthorityOverridesTheUpstreamAuthority) {
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-route", "gateway");
+    Deadline(ctx, 30000);
+    EchoResponse resp;
+    ASSERT_TRUE(stub_->Unary(&ctx, EchoRequest(), &resp).ok());
+    EXPECT_EQ(resp.authority(), "models.example.internal");
+  }
+  {
+    grpc::ClientContext ctx;  // the default: the backend's own address
+    Deadline(ctx, 30000);
+    EchoResponse resp;
+    ASSERT_TRUE(stub_->Unary(&ctx, EchoRequest(), &resp).ok());
+    EXPECT_EQ(resp.authority(), backend_->address);
+  }
+}
+
 TEST_P(ProxySemantics, ExpiredDeadlineEndsTheCallWithDeadlineExceeded) {
   grpc::ClientContext ctx;
   Deadline(ctx, 300);
@@ -235,8 +258,14 @@ TEST_P(ProxySemantics, UnaryCancellationWhileBackendHoldsTheCallReachesTheBacken
   EchoResponse resp;
   grpc::Status status;
   std::thread call([&] { status = stub_->Unary(&ctx, req, &resp); });
-  // Wait until the proxy has the call in flight, then cancel it.
-  EXPECT_EQ(mg_->WaitForMetric(R"(modelgate_inflight_requests{route="echo"})", 1), 1);
+  // Wait until the BACKEND holds the call (the proxy having it is not enough: a cancellation
+  // before the request reaches the backend is never seen there), then cancel it.
+  const auto arrival_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (BackendStats().held_calls() < 1 &&
+         std::chrono::steady_clock::now() < arrival_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(BackendStats().held_calls(), 1) << "the call never reached the backend";
   ctx.TryCancel();
   call.join();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);

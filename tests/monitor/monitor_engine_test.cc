@@ -40,9 +40,12 @@ config::Route AbRoute(const std::string& name = "recommend") {
 }
 
 std::vector<config::Backend> Backends() {
-  return {{"model-v1", "127.0.0.1:9001", {}},
-          {"model-v2", "127.0.0.1:9002", {}},
-          {"model-v3", "127.0.0.1:9003", {}}};
+  std::vector<config::Backend> b(3);
+  for (int i = 0; i < 3; ++i) {
+    b[i].name = "model-v" + std::to_string(i + 1);
+    b[i].address = "127.0.0.1:900" + std::to_string(i + 1);
+  }
+  return b;
 }
 
 MonitorEngine::Options NoThread() {

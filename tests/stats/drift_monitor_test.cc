@@ -12,16 +12,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "stats/alloc_counter.h"
 #include "stats/drift_compare.h"
 
-static std::atomic<int64_t> g_allocations{0};
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace modelgate::stats {
 namespace {
@@ -148,9 +141,9 @@ TEST(DriftMonitor, RecordingDoesNotAllocateOnceTheReferenceIsFrozen) {
   ASSERT_TRUE(monitor.ok());
   Gaussian g(5);
   for (int i = 0; i < 4000; ++i) (*monitor)->Record(g(), kT0);
-  const int64_t before = g_allocations.load();
+  const int64_t before = testing::HeapAllocations();
   for (int i = 0; i < 100000; ++i) (*monitor)->Record(g(), kT0 + absl::Seconds(i / 200));
-  EXPECT_EQ(g_allocations.load(), before);
+  EXPECT_EQ(testing::HeapAllocations(), before);
 }
 
 TEST(DriftMonitor, IsSafeToUseFromManyThreads) {

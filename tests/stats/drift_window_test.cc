@@ -10,16 +10,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "stats/alloc_counter.h"
 
-// Counts heap allocations made by this test binary, to prove Record() allocates nothing.
-static std::atomic<int64_t> g_allocations{0};
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace modelgate::stats {
 namespace {
@@ -122,13 +114,13 @@ TEST(DriftWindow, SampleIsTheWholeWindowWhenItFitsTheReservoirs) {
 TEST(DriftWindow, RecordingAndRotatingNeverAllocate) {
   DriftWindow w(Bins(), ThreeMinutes());
   for (int i = 0; i < 1000; ++i) w.Record(i % 4, kT0);  // warm-up fills the reservoirs
-  const int64_t before = g_allocations.load();
+  const int64_t before = testing::HeapAllocations();
   for (int i = 0; i < 100000; ++i) {
     w.Record((i % 37) * 0.1 - 1.0, kT0 + absl::Seconds(i / 100));  // rotates ~17 times
   }
   w.Record(NAN, kT0 + absl::Minutes(30));
   (void)w.Histogram();
-  EXPECT_EQ(g_allocations.load(), before);
+  EXPECT_EQ(testing::HeapAllocations(), before);
 }
 
 }  // namespace

@@ -370,6 +370,7 @@ void PostEchoCalls(Worker& worker) {
       [shared](const Empty&, CancelStats& resp) {
         resp.set_cancelled_calls(shared->cancelled_calls.load(std::memory_order_relaxed));
         resp.set_completed_calls(shared->completed_calls.load(std::memory_order_relaxed));
+        resp.set_held_calls(shared->held_calls.load(std::memory_order_relaxed));
         return grpc::Status::OK;
       }});
   SimpleUnaryCall<Empty, CancelStats>::Post(worker, stats);

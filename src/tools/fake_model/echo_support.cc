@@ -105,6 +105,8 @@ void FillReceivedMetadata(const grpc::ServerContext& ctx, modelgate::testing::Ec
   }
   std::sort(seen.begin(), seen.end());
   for (std::string& s : seen) out.add_received_metadata(std::move(s));
+  const grpc::string_ref authority = ctx.ExperimentalGetAuthority();
+  out.set_authority(std::string(authority.data(), authority.size()));
 }
 
 grpc::Status ValidateEchoRequest(const modelgate::testing::EchoRequest& request) {

@@ -37,6 +37,7 @@ void TrackedCall::OnDone(bool) {
 
 void TrackedCall::StartDelay(std::chrono::milliseconds delay) {
   BeginOp();
+  worker_.shared().held_calls.fetch_add(1, std::memory_order_relaxed);
   alarm_pending_ = true;
   alarm_.emplace();
   alarm_->Set(worker_.cq(), std::chrono::system_clock::now() + delay, &alarm_tag_);
@@ -44,6 +45,7 @@ void TrackedCall::StartDelay(std::chrono::milliseconds delay) {
 
 void TrackedCall::OnAlarm(bool ok) {
   EndOp();
+  worker_.shared().held_calls.fetch_sub(1, std::memory_order_relaxed);
   alarm_pending_ = false;
   OnDelayDone(ok);
   Release();

@@ -33,6 +33,8 @@ struct ServerShared {
   // Counted for Echo and ModelInfer calls; reported by Echo/Stats.
   std::atomic<int64_t> cancelled_calls{0};
   std::atomic<int64_t> completed_calls{0};
+  // Calls being held by a delay right now (so a test can cancel one it knows has arrived).
+  std::atomic<int64_t> held_calls{0};
 
   // Set before Server::Shutdown so that finishing calls stop posting new request slots.
   std::atomic<bool> shutting_down{false};
