@@ -31,6 +31,10 @@ struct ProxyConfig {
   // Methods ("/pkg.Service/Method" or "/pkg.Service/*") known to be unary; they take a cheaper
   // forwarding path. Unlisted methods use the streaming path, which is correct for every shape.
   std::vector<std::string> unary_methods;
+  // Descriptor sets whose unary methods are added to unary_methods when the config is loaded
+  // (paths relative to the config's directory).
+  std::vector<std::string> descriptor_sets;
+  std::vector<SourcePos> descriptor_set_pos;  // where each was named, for errors
 };
 
 struct Backend {

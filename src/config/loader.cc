@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -12,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/stable_hash.h"
+#include "config/descriptor_set.h"
 #include "config/diagnostics.h"
 #include "config/schema.h"
 #include "config/yaml_tree.h"
@@ -52,6 +54,36 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return data;
 }
 
+// Files named in the config are relative to the config's own directory, wherever the process
+// was started from.
+std::string RelativeToConfig(const std::string& config_path, const std::string& file) {
+  if (file.empty() || file[0] == '/') return file;
+  const size_t slash = config_path.rfind('/');
+  return slash == std::string::npos ? file : config_path.substr(0, slash + 1) + file;
+}
+
+// Reads proxy.descriptor_sets now, so that a missing or malformed file is a config error with
+// its position like any other, and adds their unary methods to proxy.unary_methods.
+void AddDescriptorSetMethods(const std::string& config_path, Diagnostics& diag,
+                             ProxyConfig& proxy) {
+  for (size_t i = 0; i < proxy.descriptor_sets.size(); ++i) {
+    std::string& file = proxy.descriptor_sets[i];
+    file = RelativeToConfig(config_path, file);
+    absl::StatusOr<std::vector<std::string>> methods = UnaryMethodsFromDescriptorSet(file);
+    if (!methods.ok()) {
+      diag.Add(proxy.descriptor_set_pos[i], IndexPath("proxy.descriptor_sets", i),
+               methods.status().message());
+      continue;
+    }
+    for (std::string& m : *methods) {
+      if (std::find(proxy.unary_methods.begin(), proxy.unary_methods.end(), m) ==
+          proxy.unary_methods.end()) {
+        proxy.unary_methods.push_back(std::move(m));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 LoadResult ParseConfig(const std::string& path, const std::string& text) {
@@ -72,6 +104,7 @@ LoadResult ParseConfig(const std::string& path, const std::string& text) {
       break;
     }
     BuildConfig(parsed.documents[0], diag, result.config);
+    if (diag.empty()) AddDescriptorSetMethods(path, diag, result.config.proxy);
   }
   if (!diag.empty()) {
     result.config = Config{};  // never hand out a half-validated config
@@ -79,15 +112,19 @@ LoadResult ParseConfig(const std::string& path, const std::string& text) {
     return result;
   }
   result.config.path = path;
-  result.config.hash = absl::StrFormat("%016x", StableHash64(text));
+  // The hash identifies what is served: with descriptor sets, what they contributed counts too
+  // (a rebuilt descriptor set must reload even if the YAML did not change).
+  std::string hashed = text;
+  if (!result.config.proxy.descriptor_sets.empty()) {
+    absl::StrAppend(&hashed, "\n# unary methods: ",
+                    absl::StrJoin(result.config.proxy.unary_methods, ","));
+  }
+  result.config.hash = absl::StrFormat("%016x", StableHash64(hashed));
   // Files named in the config are relative to the config's own directory, wherever the
   // process was started from.
-  const size_t slash = path.rfind('/');
-  if (slash != std::string::npos) {
-    for (Route& r : result.config.routes) {
-      std::string& f = r.monitor.drift.reference_file;
-      if (!f.empty() && f[0] != '/') f = path.substr(0, slash + 1) + f;
-    }
+  for (Route& r : result.config.routes) {
+    std::string& f = r.monitor.drift.reference_file;
+    if (!f.empty()) f = RelativeToConfig(path, f);
   }
   return result;
 }

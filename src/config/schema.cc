@@ -38,7 +38,7 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
   if (!ExpectMap(node, "proxy", diag)) return;
   MapReader proxy(node, "proxy",
                   {"threads", "max_message_bytes", "drain_seconds", "unary_methods",
-                   "max_inflight_calls"},
+                   "descriptor_sets", "max_inflight_calls"},
                   diag);
   if (const YamlNode* n = proxy.Find("threads")) {
     if (auto v = ReadInt(*n, proxy.PathOf("threads"), diag, 1, kMaxThreads)) {
@@ -69,6 +69,18 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
           if (diag.Check(CheckMethodPattern(*s), item.pos, item_path)) {
             out.unary_methods.push_back(*s);
           }
+        }
+      }
+    }
+  }
+  if (const YamlNode* n = proxy.Find("descriptor_sets")) {
+    const std::string path = proxy.PathOf("descriptor_sets");
+    if (ExpectList(*n, path, diag)) {
+      for (size_t i = 0; i < n->items.size(); ++i) {
+        const YamlNode& item = n->items[i];
+        if (auto s = ReadString(item, IndexPath(path, i), diag)) {
+          out.descriptor_sets.push_back(*s);
+          out.descriptor_set_pos.push_back(item.pos);
         }
       }
     }
