@@ -55,6 +55,15 @@ double ClusteredVariance(const stats::ClusteredRatio& c, double iid_variance) {
   return std::max(e.variance_of_mean, iid_variance);
 }
 
+// The variance of the difference of two arms' clustered means, each floored at the iid
+// variance its moments `x` / `y` give. NaN unless both arms can estimate it.
+double ClusteredDifferenceVariance(const stats::ClusteredRatio& cx, const stats::Welford& x,
+                                   const stats::ClusteredRatio& cy, const stats::Welford& y) {
+  if (x.count() < 2 || y.count() < 2) return kNotComputed;
+  return ClusteredVariance(cx, x.variance() / static_cast<double>(x.count())) +
+         ClusteredVariance(cy, y.variance() / static_cast<double>(y.count()));
+}
+
 // A fixed-horizon z-test for a difference with variance `v`: two-sided p and CI.
 void FillFixedHorizonZ(double effect, double v, double alpha, ComparisonRow* row) {
   if (!(v > 0) || !std::isfinite(v) || !std::isfinite(effect)) return;
@@ -126,13 +135,8 @@ void ArmComparator::CompareLatencyMean(const ArmTotals& reference, const ArmTota
   double v_clustered = kNotComputed;
   if (clustered) {
     row->method = "clustered_z+msprt";
-    if (x.count() > 1 && y.count() > 1) {
-      v_clustered =
-          ClusteredVariance(candidate.latency_by_user,
-                            x.variance() / static_cast<double>(x.count())) +
-          ClusteredVariance(reference.latency_by_user,
-                            y.variance() / static_cast<double>(y.count()));
-    }
+    v_clustered = ClusteredDifferenceVariance(candidate.latency_by_user, x,
+                                              reference.latency_by_user, y);
     FillFixedHorizonZ(row->effect, v_clustered, alpha_, row);
   } else {
     absl::StatusOr<stats::WelchResult> welch = stats::WelchTTest(x, y, 1.0 - alpha_);
@@ -212,15 +216,10 @@ void ArmComparator::CompareErrorRate(const ArmTotals& reference, const ArmTotals
   double v_clustered = kNotComputed;
   if (clustered) {
     row->method = "clustered_z+msprt";
-    if (bx.count() > 0 && by.count() > 0) {
-      // The regularised iid variance is the floor: it keeps an arm without errors from
-      // having zero variance (see comparison.h).
-      v_clustered =
-          ClusteredVariance(candidate.errors_by_user,
-                            bx.variance() / static_cast<double>(bx.count())) +
-          ClusteredVariance(reference.errors_by_user,
-                            by.variance() / static_cast<double>(by.count()));
-    }
+    // The regularised iid variance is the floor: it keeps an arm without errors from having
+    // zero variance (see comparison.h).
+    v_clustered = ClusteredDifferenceVariance(candidate.errors_by_user, bx,
+                                              reference.errors_by_user, by);
     FillFixedHorizonZ(row->effect, v_clustered, alpha_, row);
   } else {
     absl::StatusOr<stats::ProportionResult> z = stats::TwoProportionZTest(
