@@ -17,7 +17,7 @@ namespace {
 // Bernoulli data as moments: a Welford whose sample variance is p~(1-p~) * n/(n-1) with the
 // Agresti-Caffo rate p~ = (x+1)/(n+2), and whose mean is the raw rate x/n. Fed to
 // Msprt::UpdateMeans, V = var_x/n_x + var_y/n_y is then the regularised variance of the
-// difference of rates (see comparison.h) while the estimate stays p_x - p_y.
+// difference of rates (see comparison.h).while the estimate stays p_x - p_y.
 stats::Welford RegularisedBernoulli(int64_t events, int64_t n) {
   if (n <= 0) return stats::Welford();
   const double nd = static_cast<double>(n);
@@ -48,7 +48,7 @@ void FillSequential(const stats::MsprtState& st, double tau, ComparisonRow* row)
 // variance the same data would have as independent requests (`iid_variance`). Positive
 // correlation within users (the usual case) only ever raises it; a value below the iid one is
 // estimation noise, and claiming more precision than independent data would give is never safe.
-// NaN when the clusters cannot estimate it (fewer than 2 users with data).
+// NaN when the clusters cannot estimate it (fewer than 2 buckets of users with data).
 double ClusteredVariance(const stats::ClusteredRatio& c, double iid_variance) {
   const stats::RatioEstimate e = c.Estimate();
   if (!e.computable) return kNotComputed;
@@ -272,11 +272,12 @@ void DecideComparisons(const config::MonitorConfig& config, std::vector<Comparis
                                   std::isfinite(r.tolerance) && r.ci_low > -r.tolerance &&
                                   r.ci_high < r.tolerance;
     // Practical significance too: with enough traffic any difference, however small, becomes
-    // significant, and a gate that failed on those would fail every candidate. The point
-    // estimate must be worse by more than the tolerance (as Kayenta's judge requires an effect
-    // beyond the allowed increase).
-    const bool beyond_tolerance = std::isfinite(r.effect) && std::isfinite(r.tolerance) &&
-                                  r.effect > r.tolerance;
+    // significant, and a gate that failed on those would fail every candidate. The whole
+    // confidence sequence must lie beyond the tolerance: unlike the point estimate (Kayenta's
+    // rule), that stays valid however often the verdict is re-evaluated, so a regression
+    // inside the tolerance does not fail by drifting past it at some look.
+    const bool beyond_tolerance = std::isfinite(r.ci_low) && std::isfinite(r.tolerance) &&
+                                  r.ci_low > r.tolerance;
     if (significant && r.direction > 0 && beyond_tolerance) {
       r.verdict = stats::Verdict::kFail;
     } else if (within_tolerance || (significant && r.direction < 0)) {

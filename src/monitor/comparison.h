@@ -28,20 +28,20 @@
 // correlated, so request-level variances overstate the evidence (a heavy user alone can make
 // an arm look different). There, latency_mean and error_rate use the cluster-robust
 // (delta-method) variance of each arm's mean over 256 buckets of users
-// (stats/clustered_ratio.h), floored at the iid variance, in both the mSPRT and the
+// (stats/clustered_ratio.h, a jackknife over buckets), floored at the iid variance, in both the mSPRT and the
 // fixed-horizon z-test (method "clustered_z+msprt"). Elsewhere requests are randomised one by
 // one and Welch / the two-proportion z-test apply ("welch_t+msprt", "two_proportion_z+msprt").
 //
 // Verdict of a gate row (higher latency and higher error rate are worse):
 //   inconclusive  while either arm has fewer than min_samples values;
-//   fail          adjusted always-valid p <= alpha, the confidence sequence lies above 0, and
-//                 the estimated effect exceeds +tolerance (latency: latency_tolerance *
-//                 reference mean; errors: error_rate_tolerance, absolute): significantly AND
-//                 materially worse;
+//   fail          adjusted always-valid p <= alpha and the whole confidence sequence lies above
+//                 +tolerance (latency: latency_tolerance * reference mean; errors:
+//                 error_rate_tolerance, absolute): significantly AND materially worse, in a
+//                 way that stays valid under continuous re-evaluation;
 //   pass          the confidence sequence lies inside (-tolerance, +tolerance), or adjusted
 //                 p <= alpha and the sequence lies below 0 (significantly better);
-//   inconclusive  otherwise (e.g. significantly worse by less than the tolerance while the
-//                 sequence still reaches beyond it: more data decides).
+//   inconclusive  otherwise (e.g. significantly worse but the sequence still reaches into the
+//                 tolerance band: more data decides).
 // The multiple-comparison correction (holm | bh | none) runs over all gate rows of the route
 // (2 per candidate arm, fixed), on the always-valid p-values: each is a valid p-value at any
 // stopping time, so Holm keeps the family-wise and BH the false-discovery rate at any time.

@@ -73,11 +73,27 @@ TEST(DecideComparisons, SignificantlyWorseByLessThanTheToleranceButUnsureIsIncon
   EXPECT_EQ(rows[0].verdict, Verdict::kInconclusive);
 }
 
-TEST(DecideComparisons, SignificantlyWorseBeyondTheToleranceFailsEvenIfTheSequenceIsWide) {
-  // Effect +1.5 points, sequence [+0.2, +2.8]: significant and materially worse.
+TEST(DecideComparisons, PointEstimateBeyondTheToleranceIsNotEnoughToFail) {
+  // Effect +1.5 points but sequence [+0.2, +2.8]: the true effect may still be inside the band,
+  // and a point estimate re-read at every look would cross the tolerance by chance.
   std::vector<ComparisonRow> rows = {Gate(0.001, 0.002, 0.028, 1)};
   DecideComparisons(NoCorrection(), &rows);
+  EXPECT_EQ(rows[0].verdict, Verdict::kInconclusive);
+}
+
+TEST(DecideComparisons, SequenceEntirelyBeyondTheToleranceFails) {
+  std::vector<ComparisonRow> rows = {Gate(0.001, 0.011, 0.028, 1)};
+  DecideComparisons(NoCorrection(), &rows);
   EXPECT_EQ(rows[0].verdict, Verdict::kFail);
+}
+
+TEST(DecideComparisons, AnEstimateOutsideItsOwnSequenceCannotFailAnInBandRow) {
+  // The sequence is a running intersection, so the current estimate may leave it; the verdict
+  // follows the sequence: inside the band means pass.
+  std::vector<ComparisonRow> rows = {Gate(0.001, 0.002, 0.008, 1)};
+  rows[0].effect = 0.012;
+  DecideComparisons(NoCorrection(), &rows);
+  EXPECT_EQ(rows[0].verdict, Verdict::kPass);
 }
 
 TEST(DecideComparisons, TooLittleDataIsInconclusiveWhateverTheNumbers) {
@@ -89,7 +105,7 @@ TEST(DecideComparisons, TooLittleDataIsInconclusiveWhateverTheNumbers) {
 
 TEST(DecideComparisons, HolmCanTurnARawRejectionIntoInconclusive) {
   config::MonitorConfig c = testing::BaseConfig();  // holm
-  std::vector<ComparisonRow> rows = {Gate(0.03, 0.001, 0.02, 1), Gate(0.5, -0.02, 0.03, 0)};
+  std::vector<ComparisonRow> rows = {Gate(0.03, 0.011, 0.02, 1), Gate(0.5, -0.02, 0.03, 0)};
   DecideComparisons(c, &rows);
   EXPECT_DOUBLE_EQ(rows[0].adjusted_p_value, 0.06);
   EXPECT_EQ(rows[0].verdict, Verdict::kInconclusive);
@@ -113,7 +129,7 @@ TEST(DecideComparisons, DescriptiveRowsStayOutOfTheFamilyAndTheVerdict) {
   ComparisonRow mw;
   mw.gate = false;
   mw.fixed_horizon_p_value = 1e-12;
-  std::vector<ComparisonRow> rows = {Gate(0.04, 0.001, 0.02, 1), mw};
+  std::vector<ComparisonRow> rows = {Gate(0.04, 0.011, 0.02, 1), mw};
   DecideComparisons(testing::BaseConfig(), &rows);
   EXPECT_DOUBLE_EQ(rows[0].adjusted_p_value, 0.04);  // family of one
   EXPECT_EQ(rows[0].verdict, Verdict::kFail);

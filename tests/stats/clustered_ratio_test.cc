@@ -1,6 +1,7 @@
-// ClusteredRatio: the delta-method variance reduces to s^2/n for independent observations,
-// matches a hand computation, and — the reason it exists — keeps a test's false-positive rate
-// at alpha when users send many correlated requests, where the request-level variance does not.
+// ClusteredRatio: the jackknife variance reduces to s^2/n for independent observations, matches
+// a hand computation, and — the reason it exists — keeps a test's false-positive rate at alpha
+// when users send many correlated requests (even one user with half the traffic), where the
+// request-level variance does not.
 #include "stats/clustered_ratio.h"
 
 #include <cmath>
@@ -29,18 +30,23 @@ TEST(ClusteredRatio, OneObservationPerBucketIsTheIidVarianceOfTheMean) {
   EXPECT_NEAR(e.variance_of_mean, w.variance() / 40, 1e-12);
 }
 
-TEST(ClusteredRatio, MatchesAHandComputedDeltaMethodVariance) {
+TEST(ClusteredRatio, MatchesAHandComputedJackknifeVariance) {
   // Bucket 0: values 1, 2, 3 (S=6, N=3); bucket 1: 10 (S=10, N=1); bucket 2: 4, 4 (S=8, N=2).
   ClusteredRatio c(4);
   for (double v : {1.0, 2.0, 3.0}) c.Add(0, v);
   c.Add(1, 10.0);
-  for (double v : {4.0, 4.0}) c.Add(6, v);  // 6 % 4 = bucket 2
+  for (double v : {4.0, 4.0}) c.Add(6, v);  // 6 & 3 = bucket 2
   const RatioEstimate e = c.Estimate();
   ASSERT_TRUE(e.computable);
-  // R = 24/6 = 4; d = (6-12, 10-4, 8-8) = (-6, 6, 0); Var = 3/2 * 72 / 36 = 3.
+  // R = 24/6 = 4. Leave-one-out means: 18/3 = 6, 14/5 = 2.8, 16/4 = 4 (mean 12.8/3);
+  // Var = 2/3 * sum (R_-k - 12.8/3)^2 = 3.48444...
   EXPECT_DOUBLE_EQ(e.mean, 4.0);
-  EXPECT_DOUBLE_EQ(e.variance_of_mean, 3.0);
+  const double m = 12.8 / 3;
+  EXPECT_NEAR(e.variance_of_mean,
+              2.0 / 3 * ((6 - m) * (6 - m) + (2.8 - m) * (2.8 - m) + (4 - m) * (4 - m)), 1e-12);
+  EXPECT_NEAR(e.variance_of_mean, 3.4844444444444447, 1e-12);  // computed with Python
   EXPECT_EQ(e.clusters, 3);
+  EXPECT_EQ(ClusteredRatio(200).num_buckets(), 256);  // rounded up to a power of two
 }
 
 TEST(ClusteredRatio, NeedsTwoBucketsWithDataAndMergesBucketwise) {
@@ -62,47 +68,76 @@ TEST(ClusteredRatio, NeedsTwoBucketsWithDataAndMergesBucketwise) {
   EXPECT_FALSE(off.Estimate().computable);
 }
 
+struct Rates {
+  double clustered = 0;
+  double naive = 0;
+};
+
 // A/A experiments on a sticky split: each user has their own latency level and a heavy-tailed
-// number of requests. One look per experiment at |z| > 1.96 (alpha = 0.05).
-TEST(ClusteredRatio, KeepsTheFalsePositiveRateWhenUsersSendCorrelatedRequests) {
+// number of requests; with `heavy_share` > 0, one more user per arm sends that share of the
+// arm's requests. One look per experiment at |z| > 1.96 (alpha = 0.05).
+Rates AaFalsePositiveRates(double heavy_share, uint64_t seed) {
   constexpr int kExperiments = 1000;
   constexpr int kUsers = 400;
-  std::mt19937_64 gen(20261127);
+  std::mt19937_64 gen(seed);
   std::normal_distribution<double> user_level(0.0, 1.0), noise(0.0, 0.5);
   std::lognormal_distribution<double> requests_of_user(1.5, 1.0);  // mean ~7, heavy tail
-  SplitMix64 keys(7);
+  SplitMix64 keys(seed + 1);
   int clustered_rejections = 0, naive_rejections = 0;
   for (int e = 0; e < kExperiments; ++e) {
-    ClusteredRatio cx(256), cy(256);
-    Welford wx, wy;
-    for (int u = 0; u < kUsers; ++u) {
-      const uint64_t key = keys.Next();
-      const bool in_x = (key >> 63) != 0;  // the arm: high bit; the bucket: low bits
+    ClusteredRatio c[2] = {ClusteredRatio(256), ClusteredRatio(256)};
+    Welford w[2];
+    int64_t requests[2] = {0, 0};
+    auto user = [&](uint64_t key, int arm, int n) {
       const double level = 1.0 + user_level(gen);
-      const int n = 1 + static_cast<int>(requests_of_user(gen));
       for (int r = 0; r < n; ++r) {
         const double v = level + noise(gen);
-        (in_x ? cx : cy).Add(key, v);
-        (in_x ? wx : wy).Add(v);
+        c[arm].Add(key, v);
+        w[arm].Add(v);
+      }
+      requests[arm] += n;
+    };
+    for (int u = 0; u < kUsers; ++u) {
+      const uint64_t key = keys.Next();
+      user(key, static_cast<int>(key >> 63), 1 + static_cast<int>(requests_of_user(gen)));
+    }
+    if (heavy_share > 0) {
+      for (int arm = 0; arm < 2; ++arm) {
+        const double n = heavy_share / (1 - heavy_share) * static_cast<double>(requests[arm]);
+        user(keys.Next(), arm, static_cast<int>(n));
       }
     }
-    const RatioEstimate x = cx.Estimate(), y = cy.Estimate();
-    ASSERT_TRUE(x.computable && y.computable);
+    const RatioEstimate x = c[0].Estimate(), y = c[1].Estimate();
+    EXPECT_TRUE(x.computable && y.computable);
     const double z = (x.mean - y.mean) / std::sqrt(x.variance_of_mean + y.variance_of_mean);
     if (std::abs(z) > 1.96) ++clustered_rejections;
-    const double zn = (wx.mean() - wy.mean()) /
-                      std::sqrt(wx.variance() / wx.count() + wy.variance() / wy.count());
+    const double zn = (w[0].mean() - w[1].mean()) /
+                      std::sqrt(w[0].variance() / w[0].count() + w[1].variance() / w[1].count());
     if (std::abs(zn) > 1.96) ++naive_rejections;
   }
-  const double clustered = clustered_rejections / static_cast<double>(kExperiments);
-  const double naive = naive_rejections / static_cast<double>(kExperiments);
-  std::printf("A/A false positives at 0.05: clustered %.3f, request-level %.3f\n", clustered,
-              naive);
-  // Monte-Carlo sd at 0.05 over 1000 runs is 0.007: the bound allows ~3 sd plus the delta
-  // method's small-sample bias.
-  EXPECT_LT(clustered, 0.075);
-  EXPECT_GT(clustered, 0.025);  // not vacuously conservative
-  EXPECT_GT(naive, 0.3);        // what treating requests as independent does here
+  return {clustered_rejections / static_cast<double>(kExperiments),
+          naive_rejections / static_cast<double>(kExperiments)};
+}
+
+TEST(ClusteredRatio, KeepsTheFalsePositiveRateWhenUsersSendCorrelatedRequests) {
+  const Rates r = AaFalsePositiveRates(0.0, 20261127);
+  std::printf("A/A false positives at 0.05: clustered %.3f, request-level %.3f\n", r.clustered,
+              r.naive);
+  // Monte-Carlo sd at 0.05 over 1000 runs is 0.007: the bound allows ~3 sd plus the
+  // small-sample bias of a cluster-robust variance.
+  EXPECT_LT(r.clustered, 0.075);
+  EXPECT_GT(r.clustered, 0.025);  // not vacuously conservative
+  EXPECT_GT(r.naive, 0.3);        // what treating requests as independent does here
+}
+
+TEST(ClusteredRatio, OneUserWithHalfOfTheTrafficCannotFakeSignificance) {
+  // The case the plain delta-method variance gets wrong (it rejected ~46% here): the dominant
+  // bucket's leverage shrinks its residual. The jackknife does not.
+  const Rates r = AaFalsePositiveRates(0.5, 99);
+  std::printf("A/A with one user at 50%% of each arm: clustered %.3f, request-level %.3f\n",
+              r.clustered, r.naive);
+  EXPECT_LT(r.clustered, 0.075);
+  EXPECT_GT(r.naive, 0.5);
 }
 
 }  // namespace
