@@ -2,23 +2,37 @@
 #include "config/descriptor_set.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include <google/protobuf/descriptor.pb.h>
 
 #include "absl/strings/str_cat.h"
 
 namespace modelgate::config {
+namespace {
+constexpr size_t kMaxDescriptorSetBytes = size_t{64} << 20;
+}  // namespace
 
 absl::StatusOr<std::vector<std::string>> UnaryMethodsFromDescriptorSet(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read \"", path, "\""));
-  std::stringstream bytes;
-  bytes << in.rdbuf();
+  if (!in) {
+    const int err = errno;
+    return absl::NotFoundError(absl::StrCat("cannot read \"", path, "\": ", std::strerror(err)));
+  }
+  // A descriptor set is kilobytes; refuse to slurp something else entirely (a device, a log).
+  std::string bytes(kMaxDescriptorSetBytes + 1, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<size_t>(in.gcount()));
+  if (bytes.size() > kMaxDescriptorSetBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", path, "\" is larger than ", kMaxDescriptorSetBytes >> 20,
+                     " MiB: not a descriptor set"));
+  }
   google::protobuf::FileDescriptorSet set;
   // ParseFromString reports failure by its result; protobuf does not throw here.
-  if (!set.ParseFromString(bytes.str()) || set.file_size() == 0) {
+  if (!set.ParseFromString(bytes) || set.file_size() == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("\"", path,
                      "\" is not a protobuf descriptor set (make one with protoc "

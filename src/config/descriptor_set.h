@@ -11,7 +11,8 @@
 namespace modelgate::config {
 
 // "/pkg.Service/Method" of every method that streams in neither direction, sorted.
-// Errors: NotFound / PermissionDenied (unreadable), InvalidArgument (not a FileDescriptorSet).
+// Errors: NotFound (cannot be opened; the message carries the system's reason),
+// InvalidArgument (not a FileDescriptorSet, or larger than 64 MiB).
 absl::StatusOr<std::vector<std::string>> UnaryMethodsFromDescriptorSet(const std::string& path);
 
 }  // namespace modelgate::config

@@ -80,16 +80,22 @@ absl::Status CheckBackendAddress(absl::string_view address) {
 }
 
 absl::Status CheckAuthority(absl::string_view authority) {
-  // RFC 3986 authority characters: unreserved, sub-delims, ':', '@', '%' and '[' ']' for IPv6.
-  const auto ok = [](char c) {
-    return absl::ascii_isalnum(c) ||
-           absl::string_view("-._~!$&'()*+,;=:@%[]").find(c) != absl::string_view::npos;
-  };
-  if (authority.empty() || !AllOf(authority, ok)) {
-    return Invalid(absl::StrCat("must be a non-empty host[:port] without spaces (got ",
-                                Quote(authority), ")"));
+  // host, host:port, [v6] or [v6]:port. No userinfo: HTTP/2 forbids it in :authority.
+  const bool bracketed = absl::StartsWith(authority, "[");
+  const bool has_port = bracketed ? authority.find("]:") != absl::string_view::npos
+                                  : authority.find(':') != absl::string_view::npos;
+  if (has_port) {
+    if (CheckHostPort(authority, /*min_port=*/1).ok()) return absl::OkStatus();
+  } else if (bracketed) {
+    if (absl::EndsWith(authority, "]") && authority.size() > 2 &&
+        AllOf(authority.substr(1, authority.size() - 2), IsIpv6Char)) {
+      return absl::OkStatus();
+    }
+  } else if (!authority.empty() && AllOf(authority, IsHostChar)) {
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
+  return Invalid(absl::StrCat("must be host or host:port, e.g. models.example.com:443 (got ",
+                              Quote(authority), ")"));
 }
 
 absl::Status CheckName(absl::string_view name) {

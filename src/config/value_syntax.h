@@ -22,7 +22,7 @@ absl::Status CheckBackendAddress(absl::string_view address);
 // response header values, so the alphabet stays boring on purpose.
 absl::Status CheckName(absl::string_view name);
 
-// A backend's :authority override: non-empty, RFC 3986 authority characters only.
+// A backend's :authority override: host, host:port, [v6] or [v6]:port.
 absl::Status CheckAuthority(absl::string_view authority);
 
 // A gRPC metadata key usable for matching: non-empty, [0-9a-z_.-]. gRPC lowercases keys on

@@ -1,9 +1,10 @@
 // The identity of an experiment, for deciding whether a config reload continues a route's
 // statistics or starts them afresh. Two routes have the same fingerprint exactly when
 // everything that defines the experiment is the same: route name, strategy, arms (name,
-// backend, weight, in order), the address and authority of each arm's backend, ab.salt, ab.sticky_header, the
-// whole monitor block, and the bytes of the drift reference file. Anything else (match rules,
-// timeouts, other routes and backends) may change without resetting the statistics.
+// backend, weight, in order), the address and authority of each arm's backend, ab.salt,
+// ab.sticky_header, the whole monitor block, and the bytes of the drift reference file.
+// Anything else (match rules, timeouts, other routes and backends) may change without
+// resetting the statistics.
 //
 // Why addresses count: pointing an arm at another server usually means another model (a new
 // candidate build); continuing its statistics would silently mix two models in one sample.

@@ -18,11 +18,10 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include <optional>
-
 #include "stats/clustered_ratio.h"
 #include "stats/ddsketch.h"
 #include "stats/reservoir.h"

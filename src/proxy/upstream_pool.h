@@ -1,5 +1,5 @@
-// Channels to backends, keyed by address and authority, and reused across config reloads so that a reload does
-// not reconnect to unchanged backends. Message-size limits match the server side so a message
+// Channels to backends, keyed by address and authority, and reused across config reloads so
+// that a reload does not reconnect to unchanged backends. Message-size limits match the server side so a message
 // the proxy accepts is one it can forward. Thread-compatible: used only by the snapshot builder,
 // which runs under the reload lock.
 #pragma once

@@ -105,7 +105,7 @@ routes: [{name: r, strategy: forward, forward: {backend: a}}]
   const LoadResult r = LoadConfigFile(config);
   EXPECT_THAT(r.errors,
               ElementsAre(config + ":4:21: proxy.descriptor_sets[0]: cannot read \"" +
-                              dir.path() + "/missing.pb\"",
+                              dir.path() + "/missing.pb\": No such file or directory",
                           config + ":4:33: proxy.descriptor_sets[1]: \"" + dir.path() +
                               "/junk.pb\" is not a protobuf descriptor set (make one with "
                               "protoc --include_imports --descriptor_set_out=FILE)"));

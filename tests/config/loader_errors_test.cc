@@ -412,10 +412,10 @@ TEST(ConfigLoader, BackendAuthorityIsOptionalAndChecked) {
                      "backends:\n"                                            // 3
                      "  - {name: a, address: 127.0.0.1:3, authority: \"a b\"}\n"  // 4
                      "  - {name: b, address: 127.0.0.1:4, authority: \"\"}\n" + routes),
-              ElementsAre("c.yaml:4:48: backends[0].authority: must be a non-empty host[:port] "
-                          "without spaces (got \"a b\")",
-                          "c.yaml:5:48: backends[1].authority: must be a non-empty host[:port] "
-                          "without spaces (got \"\")"));
+              ElementsAre("c.yaml:4:48: backends[0].authority: must be host or host:port, "
+                          "e.g. models.example.com:443 (got \"a b\")",
+                          "c.yaml:5:48: backends[1].authority: must be host or host:port, "
+                          "e.g. models.example.com:443 (got \"\")"));
 }
 
 TEST(ConfigLoader, RejectsAliasInsideItsOwnAnchor) {

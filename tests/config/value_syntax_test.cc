@@ -32,6 +32,17 @@ TEST(ConfigLoaderValueSyntax, ChecksHostPort) {
   EXPECT_FALSE(CheckHostPort("127.0.0.1:65536", 0).ok());
 }
 
+TEST(ConfigLoaderValueSyntax, ChecksAuthorities) {
+  for (const char* good : {"models.example.com", "models.example.com:443", "10.0.0.1:8080",
+                           "[::1]", "[::1]:443", "my_host"}) {
+    EXPECT_TRUE(CheckAuthority(good).ok()) << good;
+  }
+  for (const char* bad : {"", "a b", "user@host", "host:", "host:0", "host:x", "[::1", "[]",
+                          "host/path", "h%41st"}) {
+    EXPECT_FALSE(CheckAuthority(bad).ok()) << bad;
+  }
+}
+
 TEST(ConfigLoaderValueSyntax, ChecksMethodPatterns) {
   EXPECT_TRUE(CheckMethodPattern("/pkg.Svc/Method").ok());
   EXPECT_TRUE(CheckMethodPattern("/pkg.Svc/*").ok());

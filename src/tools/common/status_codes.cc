@@ -4,9 +4,9 @@
 #include <optional>
 #include <string>
 
-#include "common/status_codes.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_codes.h"
 
 namespace modelgate::tools {
 
