@@ -119,13 +119,20 @@ double Modelgate::Metric(const std::string& series) const {
 
 double Modelgate::WaitForMetric(const std::string& series, double value,
                                 std::chrono::milliseconds timeout) const {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  double v = Metric(series);
-  while (v != value && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling, not synchronisation
-    v = Metric(series);
-  }
+  double v = -1;
+  PollUntil([&] { return (v = Metric(series)) == value; }, timeout);
   return v;
+}
+
+bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout,
+               std::chrono::milliseconds interval) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool ok = done();
+  while (!ok && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(interval);
+    ok = done();
+  }
+  return ok;
 }
 
 }  // namespace modelgate::testutil

@@ -79,14 +79,17 @@ scrape_configs:
 
   // First samples take ~5 s after start even with a 1 s interval: poll, bounded.
   nlohmann::json requests, pvalue, distance;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(45);
-  while (std::chrono::steady_clock::now() < deadline) {
-    requests = Query(port, R"(sum by (arm) (modelgate_requests_total{route="infer",code="OK"}))");
-    pvalue = Query(port, R"(modelgate_compare_pvalue{route="infer",arm="candidate",metric="latency_mean"})");
-    distance = Query(port, R"(modelgate_arm_distance{route="infer",arm="candidate",method="psi"})");
-    if (requests.size() == 2 && !pvalue.empty() && !distance.empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+  testutil::PollUntil(
+      [&] {
+        requests =
+            Query(port, R"(sum by (arm) (modelgate_requests_total{route="infer",code="OK"}))");
+        pvalue = Query(
+            port, R"(modelgate_compare_pvalue{route="infer",arm="candidate",metric="latency_mean"})");
+        distance =
+            Query(port, R"(modelgate_arm_distance{route="infer",arm="candidate",method="psi"})");
+        return requests.size() == 2 && !pvalue.empty() && !distance.empty();
+      },
+      std::chrono::seconds(45), std::chrono::milliseconds(250));
   ASSERT_EQ(requests.size(), 2u) << requests.dump();
   double total = 0;
   for (const auto& r : requests) total += std::stod(r["value"][1].get<std::string>());

@@ -39,6 +39,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "integration/echo_stats.h"
 #include "integration/harness.h"
 #include "modelgate/testing/echo.grpc.pb.h"
 
@@ -319,23 +320,9 @@ class ProxyEdgeCases : public ::testing::TestWithParam<bool> {
     return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   }
 
-  CancelStats BackendStats() {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(Budget());
-    CancelStats stats;
-    EXPECT_TRUE(backend_stub_->Stats(&ctx, modelgate::testing::Empty(), &stats).ok());
-    return stats;
-  }
-
-  // Polls the backend's Stats until cancelled_calls exceeds `before` (bounded).
+  CancelStats BackendStats() { return testutil::EchoStats(*backend_stub_); }
   int64_t WaitForBackendCancellation(int64_t before) {
-    const auto deadline = std::chrono::steady_clock::now() + kCallBudget;
-    int64_t now = BackendStats().cancelled_calls();
-    while (now == before && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      now = BackendStats().cancelled_calls();
-    }
-    return now;
+    return testutil::WaitForBackendCancellation(*backend_stub_, before, kCallBudget);
   }
 
   // A channel on a connection of its own (channels with equal arguments share one).

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
+#include "integration/echo_stats.h"
 #include "integration/harness.h"
 #include "modelgate/testing/echo.grpc.pb.h"
 
@@ -94,13 +95,9 @@ class ProxySemantics : public ::testing::TestWithParam<bool> {
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(ms));
   }
 
-  CancelStats BackendStats() {
-    grpc::ClientContext ctx;
-    Deadline(ctx, 5000);
-    CancelStats stats;
-    modelgate::testing::Empty empty;
-    EXPECT_TRUE(backend_stub_->Stats(&ctx, empty, &stats).ok());
-    return stats;
+  CancelStats BackendStats() { return testutil::EchoStats(*backend_stub_); }
+  int64_t WaitForBackendCancellation(int64_t before) {
+    return testutil::WaitForBackendCancellation(*backend_stub_, before, std::chrono::seconds(10));
   }
 
   testutil::TempDir dir_;
@@ -241,13 +238,8 @@ TEST_P(ProxySemantics, ClientCancellationCancelsTheUpstreamCall) {
   ASSERT_TRUE(stream->Write(req));
   ctx.TryCancel();
   EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  int64_t after = BackendStats().cancelled_calls();
-  while (after == before && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    after = BackendStats().cancelled_calls();
-  }
-  EXPECT_EQ(after, before + 1) << "the backend never saw the cancellation";
+  EXPECT_EQ(WaitForBackendCancellation(before), before + 1)
+      << "the backend never saw the cancellation";
 }
 
 TEST_P(ProxySemantics, UnaryCancellationWhileBackendHoldsTheCallReachesTheBackend) {
@@ -260,22 +252,14 @@ TEST_P(ProxySemantics, UnaryCancellationWhileBackendHoldsTheCallReachesTheBacken
   std::thread call([&] { status = stub_->Unary(&ctx, req, &resp); });
   // Wait until the BACKEND holds the call (the proxy having it is not enough: a cancellation
   // before the request reaches the backend is never seen there), then cancel it.
-  const auto arrival_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (BackendStats().held_calls() < 1 &&
-         std::chrono::steady_clock::now() < arrival_deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  EXPECT_EQ(BackendStats().held_calls(), 1) << "the call never reached the backend";
+  EXPECT_TRUE(testutil::PollUntil([&] { return BackendStats().held_calls() == 1; },
+                                  std::chrono::seconds(20)))
+      << "the call never reached the backend";
   ctx.TryCancel();
   call.join();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  int64_t after = BackendStats().cancelled_calls();
-  while (after == before && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    after = BackendStats().cancelled_calls();
-  }
-  EXPECT_EQ(after, before + 1) << "the backend never saw the cancellation";
+  EXPECT_EQ(WaitForBackendCancellation(before), before + 1)
+      << "the backend never saw the cancellation";
   EXPECT_EQ(mg_->WaitForMetric(R"(modelgate_inflight_requests{route="echo"})", 0), 0);
 }
 
