@@ -955,6 +955,10 @@ TEST_P(ProxyEdgeCases, ClientCancellingAServerStreamMidwayCancelsTheBackendCall)
   EXPECT_EQ(mg_->WaitForMetric(
                 R"(modelgate_requests_total{arm="legacy",code="CANCELLED",route="echo"})", 1),
             1);
+  // The call was counted after its upstream status was handled: the client's own cancellation
+  // is not blamed on the backend (-1: no such series).
+  EXPECT_EQ(mg_->Metric(R"(modelgate_upstream_errors_total{backend="legacy",code="CANCELLED"})"),
+            -1);
 }
 
 // --- Compression and early headers ----------------------------------------------------------------
