@@ -23,6 +23,20 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Debian's own kubectl (1.20, kustomize v2) is what a fresh Debian 12 user has: where another
+# kubectl is on PATH, unpack Debian's beside it (not installed: it would replace the other), so the
+# manifests are rendered with both (tests/deploy).
+debian_kubectl_dir="${XDG_CACHE_HOME:-$HOME/.cache}/modelgate/kubectl-debian"
+if command -v kubectl >/dev/null 2>&1 &&
+   ! dpkg-query -W -f='${Status}' kubernetes-client 2>/dev/null | grep -q "install ok installed" &&
+   [ ! -x "$debian_kubectl_dir/usr/bin/kubectl" ] && command -v apt-get >/dev/null 2>&1; then
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && apt-get download -qq kubernetes-client >/dev/null 2>&1); then
+    mkdir -p "$debian_kubectl_dir" && dpkg -x "$tmp"/kubernetes-client_*.deb "$debian_kubectl_dir"
+  fi
+  rm -rf "$tmp"
+fi
+
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps: installing ${missing[*]}" >&2

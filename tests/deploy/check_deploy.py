@@ -18,13 +18,41 @@ def fail(msg):
     sys.exit(1)
 
 
+def kubectls():
+    """Every kubectl to render with: the one on PATH and Debian 12's own (kustomize v2), which
+    scripts/deps.sh unpacks beside a newer one. Both must accept the manifests."""
+    found = ["kubectl"]
+    cache = os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache"))
+    debian = os.path.join(cache, "modelgate/kubectl-debian/usr/bin/kubectl")
+    if os.access(debian, os.X_OK):
+        found.append(debian)
+    else:
+        print("note: Debian's kubectl is the one on PATH or not unpacked; rendering with one kubectl")
+    return found
+
+
+def render(src):
+    outputs = []
+    for kubectl in kubectls():
+        rendered = subprocess.run([kubectl, "kustomize", os.path.join(src, "deploy/base")],
+                                  capture_output=True, text=True)
+        if rendered.returncode != 0:
+            fail(f"{kubectl} kustomize: " + rendered.stderr)
+        version = subprocess.run([kubectl, "version", "--client"], capture_output=True,
+                                 text=True).stdout.splitlines()[:1]
+        print("rendered with", kubectl, *version)
+        outputs.append(rendered.stdout)
+    docs = [{(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(o)}
+            for o in outputs]
+    for other in docs[1:]:
+        if other != docs[0]:
+            fail("kubectl versions render deploy/base differently")
+    return docs[0]
+
+
 def main():
     src, modelgate = sys.argv[1], sys.argv[2]
-    rendered = subprocess.run(["kubectl", "kustomize", os.path.join(src, "deploy/base")],
-                              capture_output=True, text=True)
-    if rendered.returncode != 0:
-        fail("kubectl kustomize: " + rendered.stderr)
-    docs = {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(rendered.stdout)}
+    docs = render(src)
 
     cm = docs.get(("ConfigMap", "modelgate-config")) or fail("no ConfigMap modelgate-config")
     config_text = cm["data"]["config.yaml"]
