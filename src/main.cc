@@ -74,6 +74,7 @@ int Serve(const std::string& config_path) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  const int64_t fd_limit = RaiseDescriptorLimit();
   config::LoadResult loaded = config::LoadConfigFile(config_path);
   if (!loaded.ok()) {
     for (const std::string& e : loaded.errors) std::cerr << e << "\n";
@@ -113,7 +114,7 @@ int Serve(const std::string& config_path) {
               (*proxy)->port(), admin_host.c_str(), (*admin)->port());
   std::fflush(stdout);
   MG_LOG(kInfo, "serving config ", config_path, " (hash ", loaded.config.hash, ", ",
-         loaded.config.routes.size(), " routes)");
+         loaded.config.routes.size(), " routes; file descriptor limit ", fd_limit, ")");
 
   auto watcher = config::FileWatcher::Start(config_path, [&reloader] {
     (void)reloader.Reload("file change");

@@ -28,6 +28,11 @@ struct ProxyConfig {
   // Calls in progress beyond this are answered RESOURCE_EXHAUSTED at once, so memory stays
   // bounded whatever the traffic (split evenly across threads).
   int64_t max_inflight_calls = 10000;
+  // Client connections beyond this are refused at once (and counted). 0: automatic, below the
+  // process's descriptor limit so that the listener never runs out of descriptors.
+  int64_t max_client_connections = 0;
+  // A client connection without calls for this long is closed (GOAWAY); 0 = never.
+  double client_idle_timeout_seconds = 300;
   // Methods ("/pkg.Service/Method" or "/pkg.Service/*") known to be unary; they take a cheaper
   // forwarding path. Unlisted methods use the streaming path, which is correct for every shape.
   std::vector<std::string> unary_methods;
@@ -79,6 +84,10 @@ struct DriftConfig {
   int64_t min_samples = 500;         // below this many values per window: insufficient data
 };
 
+// Server-fault codes: UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNIMPLEMENTED, INTERNAL,
+// UNAVAILABLE, DATA_LOSS.
+inline std::vector<int> DefaultErrorCodes() { return {2, 4, 8, 12, 13, 14, 15}; }
+
 // Live statistics for a route (monitor block). Absent block = no monitoring.
 struct MonitorConfig {
   bool enabled = false;
@@ -97,6 +106,10 @@ struct MonitorConfig {
   double sample_rate = 1;              // fraction of calls whose payload is decoded
   int64_t queue_size = 1024;           // decode queue bound; drops are counted
   DriftConfig drift;
+  // gRPC status codes that count as the model server's failures in the error rate. Other
+  // non-OK codes are application answers (NOT_FOUND, INVALID_ARGUMENT, ...) and count as
+  // served; CANCELLED (the client gave up) is left out of the error rate unless listed.
+  std::vector<int> error_codes = DefaultErrorCodes();
   // Derived by the loader, not a YAML key: the route assigns users by a sticky header, so the
   // unit of randomisation (and of the sample-ratio check) is the user, not the request.
   bool sticky_assignment = false;

@@ -38,7 +38,8 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
   if (!ExpectMap(node, "proxy", diag)) return;
   MapReader proxy(node, "proxy",
                   {"threads", "max_message_bytes", "drain_seconds", "unary_methods",
-                   "descriptor_sets", "max_inflight_calls"},
+                   "descriptor_sets", "max_inflight_calls", "max_client_connections",
+                   "client_idle_timeout_seconds"},
                   diag);
   if (const YamlNode* n = proxy.Find("threads")) {
     if (auto v = ReadInt(*n, proxy.PathOf("threads"), diag, 1, kMaxThreads)) {
@@ -54,6 +55,16 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
   if (const YamlNode* n = proxy.Find("max_inflight_calls")) {
     if (auto v = ReadInt(*n, proxy.PathOf("max_inflight_calls"), diag, 1, 10'000'000)) {
       out.max_inflight_calls = *v;
+    }
+  }
+  if (const YamlNode* n = proxy.Find("max_client_connections")) {
+    if (auto v = ReadInt(*n, proxy.PathOf("max_client_connections"), diag, 0, 10'000'000)) {
+      out.max_client_connections = *v;
+    }
+  }
+  if (const YamlNode* n = proxy.Find("client_idle_timeout_seconds")) {
+    if (auto v = ReadNumber(*n, proxy.PathOf("client_idle_timeout_seconds"), diag, 0)) {
+      out.client_idle_timeout_seconds = *v;
     }
   }
   if (const YamlNode* n = proxy.Find("drain_seconds")) {
@@ -144,6 +155,27 @@ bool ReadBackends(const YamlNode& node, Diagnostics& diag, std::vector<Backend>&
   return all_named;
 }
 
+// The gRPC and admin listeners cannot share a port: such a config would pass validation and
+// then fail at serve. A wildcard host (0.0.0.0, ::) conflicts with any host on the same port.
+void CheckListenersDistinct(const YamlNode& admin_node, const Config& config, Diagnostics& diag) {
+  std::string grpc_host, admin_host;
+  int grpc_port = 0, admin_port = 0;
+  if (!SplitHostPort(config.listen, &grpc_host, &grpc_port) ||
+      !SplitHostPort(config.admin.listen, &admin_host, &admin_port) || grpc_port == 0 ||
+      grpc_port != admin_port) {
+    return;
+  }
+  const auto wildcard = [](const std::string& h) { return h == "0.0.0.0" || h == "::"; };
+  if (grpc_host != admin_host && !wildcard(grpc_host) && !wildcard(admin_host)) return;
+  SourcePos pos = admin_node.pos;
+  for (const YamlEntry& e : admin_node.entries) {
+    if (e.key.scalar == "listen") pos = e.value.pos;
+  }
+  diag.Add(pos, "admin.listen",
+           absl::StrCat("conflicts with listen (", config.listen,
+                        "): the gRPC and admin listeners need different ports"));
+}
+
 }  // namespace
 
 void BuildConfig(const YamlNode& root, Diagnostics& diag, Config& out) {
@@ -156,7 +188,10 @@ void BuildConfig(const YamlNode& root, Diagnostics& diag, Config& out) {
   }
   MapReader top(root, "", {"listen", "admin", "proxy", "backends", "routes"}, diag);
   if (const YamlNode* n = top.Require("listen")) ReadListen(*n, "listen", diag, out.listen);
-  if (const YamlNode* n = top.Require("admin")) ReadAdmin(*n, diag, out.admin);
+  if (const YamlNode* n = top.Require("admin")) {
+    ReadAdmin(*n, diag, out.admin);
+    CheckListenersDistinct(*n, out, diag);
+  }
   if (const YamlNode* n = top.Find("proxy")) ReadProxy(*n, diag, out.proxy);
   bool backends_complete = false;
   if (const YamlNode* n = top.Require("backends")) {

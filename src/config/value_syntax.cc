@@ -69,6 +69,15 @@ absl::Status CheckHostPort(absl::string_view address, int min_port) {
   return absl::OkStatus();
 }
 
+bool SplitHostPort(absl::string_view address, std::string* host, int* port) {
+  if (!CheckHostPort(address, /*min_port=*/0).ok()) return false;
+  const size_t colon = address.rfind(':');
+  absl::string_view h = address.substr(0, colon);
+  if (absl::StartsWith(h, "[")) h = h.substr(1, h.size() - 2);
+  *host = std::string(h);
+  return absl::SimpleAtoi(address.substr(colon + 1), port);
+}
+
 absl::Status CheckBackendAddress(absl::string_view address) {
   if (absl::StartsWith(address, "unix:")) {
     if (address.size() == 5) {
@@ -108,6 +117,14 @@ absl::Status CheckName(absl::string_view name) {
 
 absl::Status CheckMetadataKey(absl::string_view key) {
   if (key.empty()) return Invalid("metadata key must not be empty");
+  // Keys the gRPC transport consumes itself never reach routing: a rule on them could never
+  // match (pseudo-headers, te, content-type, and the reserved grpc- prefix).
+  if (absl::StartsWith(key, ":") || key == "te" || key == "content-type" ||
+      absl::StartsWith(key, "grpc-")) {
+    return Invalid(absl::StrCat("metadata key ", Quote(key),
+                                " is consumed by gRPC itself and never reaches routing (reserved: "
+                                "pseudo-headers, te, content-type, grpc-*); use a custom key"));
+  }
   for (char c : key) {
     if (absl::ascii_isupper(c)) {
       return Invalid(absl::StrCat("metadata key ", Quote(key),

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -15,6 +16,9 @@ namespace modelgate::config {
 // picks one; tests read it back); upstream addresses need a real port.
 absl::Status CheckHostPort(absl::string_view address, int min_port);
 
+// Splits "host:port" or "[v6]:port" (brackets removed); false if malformed.
+bool SplitHostPort(absl::string_view address, std::string* host, int* port);
+
 // An upstream target: host:port (port >= 1) or "unix:PATH".
 absl::Status CheckBackendAddress(absl::string_view address);
 
@@ -25,8 +29,9 @@ absl::Status CheckName(absl::string_view name);
 // A backend's :authority override: host, host:port, [v6] or [v6]:port.
 absl::Status CheckAuthority(absl::string_view authority);
 
-// A gRPC metadata key usable for matching: non-empty, [0-9a-z_.-]. gRPC lowercases keys on
-// the wire, so an uppercase key in the config could never match; it is rejected, not folded.
+// A gRPC metadata key usable for matching: non-empty, [0-9a-z_.-], and not one gRPC consumes
+// itself (":"-pseudo-headers, te, content-type, grpc-*). gRPC lowercases keys on the wire, so an
+// uppercase key in the config could never match; it is rejected, not folded.
 absl::Status CheckMetadataKey(absl::string_view key);
 
 // A non-binary metadata value: printable ASCII (0x20-0x7E), as gRPC requires.

@@ -18,7 +18,12 @@ absl::StatusOr<std::string> ConfigReloader::Reload(const std::string& trigger) {
     for (const std::string& e : next.errors) MG_LOG(kError, "reload (", trigger, ") rejected: ", e);
     return absl::InvalidArgumentError(absl::StrJoin(next.errors, "\n"));
   }
-  if (next.config.hash == proxy_->snapshot()->config().hash) return std::string("unchanged");
+  if (next.config.hash == proxy_->snapshot()->config().hash) {
+    // Not counted as a reload, but the file is valid again: a user who reverts a bad edit must
+    // see modelgate_config_last_reload_successful return to 1.
+    metrics_->MarkConfigValid();
+    return std::string("unchanged");
+  }
   auto ignored = proxy_->Apply(next.config);
   if (!ignored.ok()) {
     metrics_->CountReload(false);

@@ -195,23 +195,23 @@ void ArmComparator::CompareErrorRate(const ArmTotals& reference, const ArmTotals
   row->metric = "error_rate";
   row->method = "two_proportion_z+msprt";
   row->gate = true;
-  row->n = candidate.requests;
-  row->n_reference = reference.requests;
+  row->n = candidate.error_sample;
+  row->n_reference = reference.error_sample;
   row->enough_data = row->n >= min_samples_ && row->n_reference >= min_samples_;
   row->tolerance = error_rate_tolerance_;
-  if (reference.requests > 0) {
+  if (reference.error_sample > 0) {
     row->reference_value =
-        static_cast<double>(reference.errors) / static_cast<double>(reference.requests);
+        static_cast<double>(reference.errors) / static_cast<double>(reference.error_sample);
   }
-  if (candidate.requests > 0) {
-    row->value = static_cast<double>(candidate.errors) / static_cast<double>(candidate.requests);
+  if (candidate.error_sample > 0) {
+    row->value = static_cast<double>(candidate.errors) / static_cast<double>(candidate.error_sample);
   }
-  if (reference.requests > 0 && candidate.requests > 0) {
+  if (reference.error_sample > 0 && candidate.error_sample > 0) {
     row->effect = row->value - row->reference_value;
     if (row->reference_value > 0) row->relative_effect = row->effect / row->reference_value;
   }
-  const stats::Welford bx = RegularisedBernoulli(candidate.errors, candidate.requests);
-  const stats::Welford by = RegularisedBernoulli(reference.errors, reference.requests);
+  const stats::Welford bx = RegularisedBernoulli(candidate.errors, candidate.error_sample);
+  const stats::Welford by = RegularisedBernoulli(reference.errors, reference.error_sample);
   const bool clustered = candidate.errors_by_user.enabled();
   double v_clustered = kNotComputed;
   if (clustered) {
@@ -223,7 +223,7 @@ void ArmComparator::CompareErrorRate(const ArmTotals& reference, const ArmTotals
     FillFixedHorizonZ(row->effect, v_clustered, alpha_, row);
   } else {
     absl::StatusOr<stats::ProportionResult> z = stats::TwoProportionZTest(
-        candidate.errors, candidate.requests, reference.errors, reference.requests,
+        candidate.errors, candidate.error_sample, reference.errors, reference.error_sample,
         1.0 - alpha_);
     if (z.ok() && z->computable) {
       row->fixed_horizon_p_value = z->p_value;
@@ -233,7 +233,7 @@ void ArmComparator::CompareErrorRate(const ArmTotals& reference, const ArmTotals
   }
 
   if (!error_test_.has_value() && row->enough_data) {
-    const double n = static_cast<double>(candidate.requests + reference.requests);
+    const double n = static_cast<double>(candidate.error_sample + reference.error_sample);
     const double p = (static_cast<double>(candidate.errors + reference.errors) + 2.0) / (n + 4.0);
     error_test_ = StartMsprt(std::sqrt(p * (1.0 - p)));
   }

@@ -57,7 +57,8 @@ std::string ExperimentFingerprint(const config::Route& route,
   w.Real(m.error_rate_tolerance).Str(m.correction).Real(m.interval_seconds).Str(m.payload);
   w.Str(m.output_tensor).Int(static_cast<int64_t>(m.input_tensors.size()));
   for (const std::string& t : m.input_tensors) w.Str(t);
-  w.Real(m.sample_rate).Int(m.queue_size);
+  w.Real(m.sample_rate).Int(m.queue_size).Int(static_cast<int64_t>(m.error_codes.size()));
+  for (int c : m.error_codes) w.Int(c);
   const config::DriftConfig& d = m.drift;
   w.Str("drift").Int(d.bins).Int(d.reference_samples).Str(d.reference_file);
   w.Real(d.window_seconds).Int(d.min_samples).Str(reference_file_digest);

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "monitor/series_lease.h"
+#include "telemetry/series_lease.h"
 
 namespace modelgate::monitor {
 
@@ -27,7 +27,7 @@ void GaugeBoard::Set(prometheus::Family<prometheus::Gauge>* family,
   Slot& slot = slots_[KeyOf(family, labels)];
   if (slot.gauge == nullptr) {
     slot.family = family;
-    slot.gauge = AcquireSeries(family, labels);
+    slot.gauge = telemetry::AcquireSeries(family, labels);
   }
   slot.gauge->Set(value);
   slot.round = round_;
@@ -36,7 +36,7 @@ void GaugeBoard::Set(prometheus::Family<prometheus::Gauge>* family,
 void GaugeBoard::End() {
   for (auto it = slots_.begin(); it != slots_.end();) {
     if (it->second.round != round_) {
-      ReleaseSeries(it->second.family, it->second.gauge);
+      telemetry::ReleaseSeries(it->second.family, it->second.gauge);
       slots_.erase(it++);
     } else {
       ++it;

@@ -3,10 +3,13 @@
 
 #include <cmath>
 
+#include "config/config.h"
+
 namespace modelgate::monitor {
 
 void ArmTotals::Clear() {
   requests = 0;
+  error_sample = 0;
   errors = 0;
   latency.Clear();
   sketch.Clear();
@@ -17,6 +20,7 @@ void ArmTotals::Clear() {
 
 void ArmTotals::Merge(const ArmTotals& other) {
   requests += other.requests;
+  error_sample += other.error_sample;
   errors += other.errors;
   latency.Merge(other.latency);
   sketch.Merge(other.sketch);
@@ -25,12 +29,25 @@ void ArmTotals::Merge(const ArmTotals& other) {
   errors_by_user.Merge(other.errors_by_user);
 }
 
+uint32_t ErrorCodeMask(const std::vector<int>& codes) {
+  uint32_t mask = 0;
+  for (int c : codes) {
+    if (c > 0 && c < 32) mask |= uint32_t{1} << c;
+  }
+  return mask;
+}
+
+uint32_t OutcomeRecorder::DefaultErrorCodeMask() {
+  return ErrorCodeMask(config::DefaultErrorCodes());
+}
+
 OutcomeRecorder::OutcomeRecorder(int num_arms, int num_shards, size_t reservoir_capacity,
-                                 uint64_t seed, int num_clusters)
+                                 uint64_t seed, int num_clusters, uint32_t error_code_mask)
     : num_arms_(num_arms < 0 ? 0 : num_arms),
       reservoir_capacity_(reservoir_capacity < 1 ? 1 : reservoir_capacity),
       seed_(seed),
       num_clusters_(num_clusters < 0 ? 0 : num_clusters),
+      error_code_mask_(error_code_mask),
       scratch_(std::make_unique<ArmTotals>(reservoir_capacity_, seed, num_clusters_)) {
   const int n = num_shards < 1 ? 1 : num_shards;
   for (int s = 0; s < n; ++s) {
@@ -55,12 +72,14 @@ void OutcomeRecorder::Record(int shard, int arm, int grpc_code, double latency_s
   std::lock_guard<std::mutex> lock(s.mu);
   ArmTotals& t = s.arms[static_cast<size_t>(arm)];
   ++t.requests;
+  constexpr int kCancelled = 1;
+  const bool error = grpc_code > 0 && grpc_code < 32 && (error_code_mask_ >> grpc_code) & 1;
+  if (grpc_code == kCancelled && !error) return;  // the client gave up: no verdict on the arm
   const uint64_t unit = user.has_value() ? *user : s.next_anonymous++;
-  t.errors_by_user.Add(unit, grpc_code != 0 ? 1.0 : 0.0);
-  if (grpc_code != 0) {
-    ++t.errors;
-    return;
-  }
+  ++t.error_sample;
+  t.errors_by_user.Add(unit, error ? 1.0 : 0.0);
+  if (error) ++t.errors;
+  if (grpc_code != 0) return;
   if (!std::isfinite(latency_seconds) || latency_seconds < 0) return;
   t.latency_by_user.Add(unit, latency_seconds);
   t.latency.Add(latency_seconds);

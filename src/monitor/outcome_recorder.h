@@ -37,29 +37,39 @@ struct ArmTotals {
         errors_by_user(num_clusters) {}
 
   int64_t requests = 0;
-  int64_t errors = 0;                  // grpc_code != 0
+  int64_t error_sample = 0;            // calls the error rate counts (not client cancellations)
+  int64_t errors = 0;                  // calls whose code is one of the route's error codes
   stats::Welford latency;              // seconds, successful calls
   stats::DDSketch sketch;              // seconds, successful calls (relative error 1%)
   stats::Reservoir<double> reservoir;  // uniform sample of successful-call latencies
   stats::ClusteredRatio latency_by_user;  // successful-call latencies (disabled: 0 buckets)
-  stats::ClusteredRatio errors_by_user;   // 1 per failed call, 0 per successful one
+  stats::ClusteredRatio errors_by_user;   // 1 per failed call, 0 per other call in the sample
 
   void Clear();
   void Merge(const ArmTotals& other);
 };
+
+// Bit c set = gRPC status code c counts as an error (config::MonitorConfig::error_codes).
+uint32_t ErrorCodeMask(const std::vector<int>& codes);
 
 class OutcomeRecorder {
  public:
   static constexpr size_t kDefaultReservoirCapacity = 2048;
 
   // Seeds derive from `seed`, so a run is reproducible given the same sequence of records.
-  // `num_clusters` > 0 turns on the per-user-bucket sums (sticky routes).
+  // `num_clusters` > 0 turns on the per-user-bucket sums (sticky routes). `error_code_mask`
+  // (ErrorCodeMask) says which codes are the model server's failures.
   OutcomeRecorder(int num_arms, int num_shards, size_t reservoir_capacity, uint64_t seed,
-                  int num_clusters = 0);
+                  int num_clusters = 0, uint32_t error_code_mask = DefaultErrorCodeMask());
+
+  static uint32_t DefaultErrorCodeMask();
 
   // O(1), no allocation. Out-of-range shards wrap around; out-of-range arms are ignored. A
   // non-finite or negative latency counts the call but not its latency. `user`: the call's
-  // sticky key hash, if it had one.
+  // sticky key hash, if it had one. Every call counts in `requests`; the error rate counts
+  // OK calls, calls whose code is in the mask (errors) and other application answers
+  // (NOT_FOUND, ...: served, not failed); CANCELLED, unless in the mask, is the client giving
+  // up and stays out of the error rate. Latency is recorded for OK calls only.
   void Record(int shard, int arm, int grpc_code, double latency_seconds,
               std::optional<uint64_t> user = std::nullopt);
 
@@ -80,6 +90,7 @@ class OutcomeRecorder {
   const size_t reservoir_capacity_;
   const uint64_t seed_;
   const int num_clusters_;
+  const uint32_t error_code_mask_;
   std::vector<std::unique_ptr<Shard>> shards_;
   // Copy target for one shard's arm, so the shard's lock is held only for a copy into
   // already-allocated storage. Used by Snapshot() only.

@@ -92,7 +92,7 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
                     : std::nullopt),
       outcomes_(static_cast<int>(arms_.size()), num_shards,
                 OutcomeRecorder::kDefaultReservoirCapacity, StableHash64(route_),
-                config_.sticky_assignment ? kUserClusters : 0),
+                config_.sticky_assignment ? kUserClusters : 0, ErrorCodeMask(config_.error_codes)),
       decoded_counter_(families_ ? families_->decoded : nullptr, {{"route", route_}}),
       dropped_counter_(families_ ? families_->dropped : nullptr, {{"route", route_}}),
       decode_errors_counter_(families_ ? families_->decode_errors : nullptr, {{"route", route_}}) {
@@ -299,8 +299,9 @@ void RouteMonitor::Evaluate(absl::Time now) {
          {"weight", arms_[a].weight},
          {"requests", t.requests},
          {"errors", t.errors},
-         {"error_rate", t.requests > 0
-                            ? json(static_cast<double>(t.errors) / static_cast<double>(t.requests))
+         {"error_rate",
+          t.error_sample > 0
+              ? json(static_cast<double>(t.errors) / static_cast<double>(t.error_sample))
                             : json(nullptr)},
          {"latency",
           {{"count", t.latency.count()},
@@ -447,9 +448,9 @@ void RouteMonitor::Publish(const std::vector<ArmTotals>& totals, const json& srm
       gauges_.Set(f.arm_latency, {{"route", route_}, {"arm", arm}, {"percentile", label}},
                   SketchQuantile(t.sketch, q));
     }
-    if (t.requests > 0) {
+    if (t.error_sample > 0) {
       gauges_.Set(f.arm_error_ratio, {{"route", route_}, {"arm", arm}},
-                  static_cast<double>(t.errors) / static_cast<double>(t.requests));
+                  static_cast<double>(t.errors) / static_cast<double>(t.error_sample));
     }
   }
   for (const ComparisonRow& r : rows) {

@@ -11,7 +11,8 @@
 // payload_counts may be called from any thread.
 //
 // What is computed (cumulative since the monitor was created, except the drift windows):
-//   - per arm: requests, errors (grpc_code != 0), error rate; latency of SUCCESSFUL calls:
+//   - per arm: requests, errors (codes in monitor.error_codes), error rate (errors over calls
+//     other than client cancellations); latency of SUCCESSFUL calls:
 //     Welford mean/sd, DDSketch p50/p90/p99, a 2,048-value reservoir (outcome_recorder.h);
 //   - sample ratio mismatch: chi-square of the arms' counts against their configured weights,
 //     flagged at p < srm_threshold; evaluated once every positive-weight arm expects at least
@@ -89,7 +90,7 @@
 #include "monitor/monitor_metrics.h"
 #include "monitor/outcome_recorder.h"
 #include "monitor/payload_queue.h"
-#include "monitor/series_lease.h"
+#include "telemetry/series_lease.h"
 #include "monitor/tensor_drift.h"
 #include "nlohmann/json.hpp"
 #include "payload/inference_v2.h"
@@ -226,9 +227,9 @@ class RouteMonitor {
   std::atomic<int64_t> decoded_{0};
   std::atomic<int64_t> dropped_{0};
   std::atomic<int64_t> decode_errors_{0};
-  CounterLease decoded_counter_;
-  CounterLease dropped_counter_;
-  CounterLease decode_errors_counter_;
+  telemetry::CounterLease decoded_counter_;
+  telemetry::CounterLease dropped_counter_;
+  telemetry::CounterLease decode_errors_counter_;
   // std::mutex rather than absl::Mutex throughout: Debian's Abseil is not built for
   // ThreadSanitizer, which then cannot see absl::Mutex's synchronisation (as in recorder.h).
   mutable std::mutex label_mu_;

@@ -172,6 +172,7 @@ void ProxyCall::PrepareUpstreamContext() {
     if (gpr_time_cmp(client_deadline, gpr_inf_future(client_deadline.clock_type)) == 0 ||
         server_ctx_.deadline() > capped) {
       ctx.set_deadline(capped);
+      deadline_is_clients_ = false;
     } else {
       ctx.set_deadline(client_deadline);
     }
@@ -222,10 +223,21 @@ void ProxyCall::OnServerRead(bool ok) {
         FinishLocally(grpc::StatusCode::CANCELLED, "modelgate: cancelled by client");
         return;
       }
+      if (RequestTooLarge()) {
+        FinishLocally(grpc::StatusCode::RESOURCE_EXHAUSTED, TooLargeMessage());
+        return;
+      }
       StartUnaryUpstream();
       return;
     case Mode::kStreaming:
       if (upstream_finished_) return;  // the call is over; late client messages are dropped
+      if (ok && RequestTooLarge()) {
+        // End the call with our own status: cancel the upstream call; its Finish answers the
+        // client with local_status_ instead of the upstream's.
+        local_status_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, TooLargeMessage());
+        upstream_ctx_->TryCancel();
+        return;
+      }
       // StartCall and Write share one operation slot in the C++ stream: a write may only be
       // issued once the start has completed.
       if (!upstream_started_) {
@@ -319,11 +331,26 @@ void ProxyCall::OnServerWrite(bool ok) {
   }
 }
 
+bool ProxyCall::RequestTooLarge() const {
+  return static_cast<int64_t>(request_.Length()) > worker_->server()->max_message_bytes();
+}
+
+std::string ProxyCall::TooLargeMessage() const {
+  return absl::StrCat("modelgate: request message of ", request_.Length(),
+                      " bytes is larger than proxy.max_message_bytes (",
+                      worker_->server()->max_message_bytes(), ")");
+}
+
 grpc::Status ProxyCall::ClientStatusFromUpstream() {
+  if (local_status_.has_value()) return *local_status_;  // we ended the call ourselves
   const grpc::StatusCode code = upstream_status_.error_code();
   if (code == grpc::StatusCode::OK) return grpc::Status::OK;
-  // A call our client cancelled is not the backend's failure.
-  if (!(cancelled_ && code == grpc::StatusCode::CANCELLED)) {
+  // A call our client cancelled, or whose deadline (the client's own, not the route's cap)
+  // passed, is not the backend's failure.
+  const bool client_gave_up =
+      (cancelled_ && code == grpc::StatusCode::CANCELLED) ||
+      (deadline_is_clients_ && code == grpc::StatusCode::DEADLINE_EXCEEDED);
+  if (!client_gave_up) {
     arm_->backend->metrics->upstream_errors->Increment(code);
   }
   // Statuses the backend sent pass through unchanged; failures the channel produced itself

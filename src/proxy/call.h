@@ -76,6 +76,9 @@ class ProxyCall final : public Handler {
   void StartStreamingUpstream();
   void CopyUpstreamInitialMetadata();
   grpc::Status ClientStatusFromUpstream();
+  // The request message just read is over proxy.max_message_bytes.
+  bool RequestTooLarge() const;
+  std::string TooLargeMessage() const;
   void FinishLocally(grpc::StatusCode code, const std::string& message);
   void HandleHealthRequest();
   int ServingStatus(const std::string& service) const;  // health enum, or -1 = unknown service
@@ -101,6 +104,7 @@ class ProxyCall final : public Handler {
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
   grpc::Status upstream_status_;
+  std::optional<grpc::Status> local_status_;  // set when the proxy ends a streaming call itself
 
   int pending_ = 0;      // operations whose tag has not come back yet
   int final_code_ = -1;  // status code sent to the client
@@ -114,6 +118,7 @@ class ProxyCall final : public Handler {
   bool upstream_writes_done_ = false;
   bool upstream_write_failed_ = false;
   bool inflight_counted_ = false;
+  bool deadline_is_clients_ = true;  // the upstream deadline is the client's, not a route cap
   bool routed_call_counted_ = false;
 
   // Health state.

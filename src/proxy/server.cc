@@ -1,19 +1,36 @@
 // Server construction, reload and graceful shutdown.
 #include "proxy/server.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <grpcpp/server_posix.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/rate_limited_log.h"
 #include "monitor/monitor_engine.h"
 #include "proxy/worker.h"
 
 namespace modelgate::proxy {
 namespace {
 constexpr int kAcceptSlotsPerWorker = 32;
+
+// proxy.max_client_connections, or by default the descriptor limit less a reserve for upstream
+// connections, the admin port and files (a tenth, at least 64), so that client connections
+// alone can never exhaust the process's descriptors.
+int64_t ClientConnectionCap(int64_t configured) {
+  if (configured > 0) return configured;
+  struct rlimit rl;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 0;
+  const auto limit = static_cast<int64_t>(rl.rlim_cur);
+  return std::max<int64_t>(1, limit - std::max<int64_t>(64, limit / 10));
+}
+
 }  // namespace
 
 ProxyServer::ProxyServer(const config::Config& config, telemetry::Metrics* metrics,
@@ -39,15 +56,31 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
   }
   self->generation_.store(1, std::memory_order_release);
   metrics->SetConfigInfo(config.hash, 1);
+  metrics->MarkConfigValid();
+
+  // modelgate accepts client connections itself (client_listener.h) and hands them to the
+  // server, which therefore has no listening port of its own.
+  ClientListener::Options listen_options;
+  listen_options.max_connections = ClientConnectionCap(config.proxy.max_client_connections);
+  auto listener = ClientListener::Bind(config.listen, listen_options);
+  if (!listener.ok()) return listener.status();
+  self->listener_ = std::move(*listener);
+  self->port_ = self->listener_->port();
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &self->port_);
-  // gRPC sets SO_REUSEPORT by default: a second modelgate on the same port would start and
-  // silently take half the connections. A busy port must be an error.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterAsyncGenericService(&self->generic_);
+  if (config.proxy.client_idle_timeout_seconds > 0) {
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+        static_cast<int>(std::min(config.proxy.client_idle_timeout_seconds * 1000.0, 2e9)));
+  }
   const int limit = static_cast<int>(config.proxy.max_message_bytes);
-  builder.SetMaxReceiveMessageSize(limit);
+  // Requests are size-checked by the call itself (ProxyCall::RequestTooLarge), not by gRPC:
+  // gRPC's own check fails the read and cancels the call, which the proxy cannot tell from a
+  // client's cancellation, so oversized requests were counted as CANCELLED. gRPC 1.51 buffers
+  // a whole message before its check either way (a 300 MB request reached 331 MB RSS with the
+  // 16 MiB limit in force), so checking after the read costs no memory the limit would save.
+  builder.SetMaxReceiveMessageSize(-1);
   builder.SetMaxSendMessageSize(limit);
   // Not GRPC_ARG_MINIMAL_STACK, although DESIGN.md §10 measured it 10-20% cheaper: in gRPC
   // 1.51 the minimal stack also drops the message-size filter, so no size limit is enforced and
@@ -56,8 +89,8 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues;
   for (int i = 0; i < config.proxy.threads; ++i) queues.push_back(builder.AddCompletionQueue());
   self->server_ = builder.BuildAndStart();
-  if (self->server_ == nullptr || self->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
+  if (self->server_ == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot start the gRPC server for ", config.listen));
   }
   for (int i = 0; i < config.proxy.threads; ++i) {
     self->workers_.push_back(
@@ -67,7 +100,24 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
   }
   self->serving_.store(true, std::memory_order_release);
   for (auto& w : self->workers_) w->Start(kAcceptSlotsPerWorker);
+  grpc::Server* server = self->server_.get();
+  self->listener_->Start(
+      [server](int fd) { grpc::AddInsecureChannelFromFd(server, fd); },
+      [metrics](ClientListener::Refusal why) {
+        metrics->ClientConnectionsRejected(why == ClientListener::Refusal::kDescriptors)
+            ->Increment();
+        static RateLimitedLog log(absl::Seconds(10));
+        log.Log(LogLevel::kWarning, why == ClientListener::Refusal::kDescriptors
+                              ? "refusing client connections: out of file descriptors"
+                              : "refusing client connections: proxy.max_client_connections "
+                                "reached");
+      },
+      [metrics](int64_t open) { metrics->ClientConnections()->Set(static_cast<double>(open)); });
   return self;
+}
+
+std::optional<std::string> ProxyServer::ListenerProblem() const {
+  return listener_ ? listener_->Problem() : std::nullopt;
 }
 
 std::shared_ptr<const Snapshot> ProxyServer::snapshot() const {
@@ -95,6 +145,14 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
     ignored.push_back("proxy.max_message_bytes needs a restart");
     effective.proxy.max_message_bytes = running_.proxy.max_message_bytes;
   }
+  if (config.proxy.max_client_connections != running_.proxy.max_client_connections) {
+    ignored.push_back("proxy.max_client_connections needs a restart");
+    effective.proxy.max_client_connections = running_.proxy.max_client_connections;
+  }
+  if (config.proxy.client_idle_timeout_seconds != running_.proxy.client_idle_timeout_seconds) {
+    ignored.push_back("proxy.client_idle_timeout_seconds needs a restart");
+    effective.proxy.client_idle_timeout_seconds = running_.proxy.client_idle_timeout_seconds;
+  }
   const uint64_t next = generation_.load(std::memory_order_acquire) + 1;
   auto snap = Snapshot::Build(effective, next, pool_, *metrics_, monitors_);
   if (!snap.ok()) return snap.status();
@@ -118,6 +176,7 @@ void ProxyServer::Shutdown() {
                         std::chrono::duration_cast<std::chrono::system_clock::duration>(
                             std::chrono::duration<double>(drain_seconds_));
   MG_LOG(kInfo, "draining for up to ", drain_seconds_, "s");
+  listener_->Stop();
   server_->Shutdown(deadline);
   for (auto& w : workers_) w->StopAndJoin();
   MG_LOG(kInfo, "stopped");

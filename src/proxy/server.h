@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <string>
 #include <mutex>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "config/config.h"
+#include "proxy/client_listener.h"
 #include "proxy/snapshot.h"
 #include "proxy/upstream_pool.h"
 #include "telemetry/metrics.h"
@@ -47,10 +50,15 @@ class ProxyServer {
   // proxy.drain_seconds to finish (then are cancelled), worker threads stop. Idempotent.
   void Shutdown();
 
+  // Why the gRPC listener cannot take new clients right now (for /healthz and /readyz), or
+  // nullopt when it can.
+  std::optional<std::string> ListenerProblem() const;
+
   bool serving() const { return serving_.load(std::memory_order_acquire); }
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   bool accepting() const { return !stopping(); }
   telemetry::Metrics& metrics() { return *metrics_; }
+  int64_t max_message_bytes() const { return max_message_bytes_; }
   monitor::MonitorEngine* monitors() { return monitors_; }
 
   std::shared_ptr<const Snapshot> snapshot() const;
@@ -65,6 +73,7 @@ class ProxyServer {
   const int64_t max_message_bytes_;
   const double drain_seconds_;
   grpc::AsyncGenericService generic_;
+  std::unique_ptr<ClientListener> listener_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::unique_ptr<Worker>> workers_;
   int port_ = 0;

@@ -46,7 +46,7 @@ struct ArmRuntime {
 struct RouteRuntime {
   const routing::CompiledRoute* route;
   std::vector<ArmRuntime> arms;
-  prometheus::Gauge* inflight;
+  telemetry::SeriesLease<prometheus::Gauge> inflight;  // modelgate_inflight_requests{route}
   std::shared_ptr<monitor::RouteMonitor> monitor;  // null when the route has no monitor block
 };
 

@@ -3,6 +3,8 @@
 
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
+
 #include "prometheus/text_serializer.h"
 
 namespace modelgate::telemetry {
@@ -17,13 +19,23 @@ CodeCounters::CodeCounters(prometheus::Family<prometheus::Counter>* family,
                            prometheus::Labels labels)
     : family_(family), labels_(std::move(labels)) {}
 
+CodeCounters::~CodeCounters() {
+  for (auto& slot : slots_) {
+    if (prometheus::Counter* c = slot.load(std::memory_order_acquire)) ReleaseSeries(family_, c);
+  }
+}
+
 prometheus::Counter* CodeCounters::Resolve(int code) {
-  // Family::Add is thread-safe and returns the same object for the same labels, so two threads
-  // racing here store the same pointer.
+  // Two threads may race here: both lease the same series (the registry returns one object per
+  // label set), one stores it, and the loser returns its extra lease.
   prometheus::Labels labels = labels_;
   labels["code"] = StatusCodeName(code);
-  prometheus::Counter* c = &family_->Add(labels);
-  slots_[code].store(c, std::memory_order_release);
+  prometheus::Counter* c = AcquireSeries(family_, labels);
+  prometheus::Counter* expected = nullptr;
+  if (!slots_[code].compare_exchange_strong(expected, c, std::memory_order_acq_rel)) {
+    ReleaseSeries(family_, c);
+    return expected;
+  }
   return c;
 }
 
@@ -81,34 +93,71 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                   .Name("modelgate_config_reload_total")
                   .Help("Config reload attempts, by result.")
                   .Register(*registry_);
+  last_reload_ok_ = &prometheus::BuildGauge()
+                         .Name("modelgate_config_last_reload_successful")
+                         .Help("Whether the last config load or reload attempt succeeded (1) or "
+                               "was rejected (0).")
+                         .Register(*registry_)
+                         .Add({});
+  last_reload_success_time_ =
+      &prometheus::BuildGauge()
+           .Name("modelgate_config_last_reload_success_timestamp_seconds")
+           .Help("Unix time of the last successful config load or reload.")
+           .Register(*registry_)
+           .Add({});
   auto& build = prometheus::BuildGauge()
                     .Name("modelgate_build_info")
                     .Help("modelgate build version.")
                     .Register(*registry_);
   build.Add({{"version", MODELGATE_VERSION}}).Set(1);
+  client_connections_ = &prometheus::BuildGauge()
+                             .Name("modelgate_client_connections")
+                             .Help("Client connections open on the gRPC listener.")
+                             .Register(*registry_)
+                             .Add({});
+  auto& rejected = prometheus::BuildCounter()
+                       .Name("modelgate_client_connections_rejected_total")
+                       .Help("Client connections refused at once: over "
+                             "proxy.max_client_connections (limit) or out of file descriptors.")
+                       .Register(*registry_);
+  rejected_limit_ = &rejected.Add({{"reason", "limit"}});
+  rejected_descriptors_ = &rejected.Add({{"reason", "file_descriptors"}});
   // Label-less series used on the request path: resolved once here.
   unrouted_series_ = &unrouted_->Add({});
   overloaded_series_ = &overloaded_->Add({});
 }
 
+std::shared_ptr<CodeCounters> Metrics::SharedCodeCounters(
+    prometheus::Family<prometheus::Counter>* family, const prometheus::Labels& labels) {
+  std::string key = family->GetName();
+  for (const auto& [k, v] : labels) absl::StrAppend(&key, "\x1f", k, "=", v);
+  absl::MutexLock lock(&code_counters_mu_);
+  if (auto it = code_counters_.find(key); it != code_counters_.end()) {
+    if (std::shared_ptr<CodeCounters> live = it->second.lock()) return live;
+  }
+  absl::erase_if(code_counters_, [](const auto& e) { return e.second.expired(); });
+  auto created = std::make_shared<CodeCounters>(family, labels);
+  code_counters_[key] = created;
+  return created;
+}
+
 std::unique_ptr<ArmMetrics> Metrics::ForArm(const std::string& route, const std::string& arm) {
   auto m = std::make_unique<ArmMetrics>();
-  m->requests =
-      std::make_unique<CodeCounters>(requests_, prometheus::Labels{{"route", route}, {"arm", arm}});
-  m->duration = &duration_->Add({{"route", route}, {"arm", arm}},
-                                prometheus::Histogram::BucketBoundaries(LatencyBuckets()));
+  m->requests = SharedCodeCounters(requests_, {{"route", route}, {"arm", arm}});
+  m->duration = SeriesLease<prometheus::Histogram>(
+      duration_, {{"route", route}, {"arm", arm}},
+      prometheus::Histogram::BucketBoundaries(LatencyBuckets()));
   return m;
 }
 
 std::unique_ptr<BackendMetrics> Metrics::ForBackend(const std::string& backend) {
   auto m = std::make_unique<BackendMetrics>();
-  m->upstream_errors =
-      std::make_unique<CodeCounters>(upstream_errors_, prometheus::Labels{{"backend", backend}});
+  m->upstream_errors = SharedCodeCounters(upstream_errors_, {{"backend", backend}});
   return m;
 }
 
-prometheus::Gauge* Metrics::Inflight(const std::string& route) {
-  return &inflight_->Add({{"route", route}});
+SeriesLease<prometheus::Gauge> Metrics::Inflight(const std::string& route) {
+  return SeriesLease<prometheus::Gauge>(inflight_, {{"route", route}});
 }
 
 prometheus::Counter* Metrics::Unrouted() { return unrouted_series_; }
@@ -121,7 +170,16 @@ void Metrics::SetConfigInfo(const std::string& hash, uint64_t generation) {
   config_info_series_->Set(1);
 }
 
-void Metrics::CountReload(bool ok) { reloads_->Add({{"result", ok ? "success" : "error"}}).Increment(); }
+void Metrics::CountReload(bool ok) {
+  reloads_->Add({{"result", ok ? "success" : "error"}}).Increment();
+  last_reload_ok_->Set(ok ? 1 : 0);
+  if (ok) last_reload_success_time_->SetToCurrentTime();
+}
+
+void Metrics::MarkConfigValid() {
+  last_reload_ok_->Set(1);
+  last_reload_success_time_->SetToCurrentTime();
+}
 
 std::string Metrics::Serialize() const {
   std::ostringstream out;

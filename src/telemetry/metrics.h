@@ -9,12 +9,17 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+
 #include "common/status_codes.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "telemetry/series_lease.h"
 
 namespace modelgate::telemetry {
 
@@ -23,10 +28,17 @@ inline constexpr int kNumStatusCodes = kNumGrpcStatusCodes;
 // Canonical gRPC status name ("OK", "UNAVAILABLE", ...); "UNKNOWN" for out-of-range codes.
 const char* StatusCodeName(int code);
 
-// A counter per status code over a fixed label set, resolved on first use of each code.
+// A counter per status code over a fixed label set, resolved on first use of each code. One
+// object per label set is shared by every snapshot that uses it (Metrics hands out the same one),
+// so a code counted under an old snapshot stays exported while a newer snapshot still has the
+// arm; its series are returned on destruction, so a removed route, arm or backend disappears
+// from /metrics once no snapshot uses it.
 class CodeCounters {
  public:
   CodeCounters(prometheus::Family<prometheus::Counter>* family, prometheus::Labels labels);
+  ~CodeCounters();
+  CodeCounters(const CodeCounters&) = delete;
+  CodeCounters& operator=(const CodeCounters&) = delete;
   void Increment(int code);
   // Current value for `code` (0 if never incremented); for tests and the admin API.
   double Value(int code) const;
@@ -39,12 +51,12 @@ class CodeCounters {
 };
 
 struct ArmMetrics {
-  std::unique_ptr<CodeCounters> requests;  // modelgate_requests_total{route,arm,code}
-  prometheus::Histogram* duration;          // modelgate_request_duration_seconds{route,arm}
+  std::shared_ptr<CodeCounters> requests;  // modelgate_requests_total{route,arm,code}
+  SeriesLease<prometheus::Histogram> duration;  // modelgate_request_duration_seconds{route,arm}
 };
 
 struct BackendMetrics {
-  std::unique_ptr<CodeCounters> upstream_errors;  // modelgate_upstream_errors_total{backend,code}
+  std::shared_ptr<CodeCounters> upstream_errors;  // modelgate_upstream_errors_total{backend,code}
 };
 
 class Metrics {
@@ -54,13 +66,24 @@ class Metrics {
 
   std::unique_ptr<ArmMetrics> ForArm(const std::string& route, const std::string& arm);
   std::unique_ptr<BackendMetrics> ForBackend(const std::string& backend);
-  prometheus::Gauge* Inflight(const std::string& route);
+  SeriesLease<prometheus::Gauge> Inflight(const std::string& route);
   prometheus::Counter* Unrouted();
   prometheus::Counter* Overloaded();
+  // modelgate_client_connections and modelgate_client_connections_rejected_total{reason}.
+  prometheus::Gauge* ClientConnections() { return client_connections_; }
+  prometheus::Counter* ClientConnectionsRejected(bool out_of_descriptors) {
+    return out_of_descriptors ? rejected_descriptors_ : rejected_limit_;
+  }
 
   // Replaces the modelgate_config_info series with the new hash/generation.
   void SetConfigInfo(const std::string& hash, uint64_t generation);
+  // Counts a reload attempt and sets modelgate_config_last_reload_successful (and, on success,
+  // modelgate_config_last_reload_success_timestamp_seconds to now). The initial load counts as
+  // a successful one for the two gauges (Prometheus's own convention).
   void CountReload(bool ok);
+  // The config file was read and is valid (at start, or unchanged on a reload): sets both gauges
+  // as a successful reload would, without counting one.
+  void MarkConfigValid();
 
   // Text exposition format 0.0.4 of everything registered.
   std::string Serialize() const;
@@ -68,6 +91,13 @@ class Metrics {
   static const std::vector<double>& LatencyBuckets();
 
  private:
+  // The live CodeCounters of `family` with `labels`, or a new one.
+  std::shared_ptr<CodeCounters> SharedCodeCounters(prometheus::Family<prometheus::Counter>* family,
+                                                   const prometheus::Labels& labels);
+
+  absl::Mutex code_counters_mu_;
+  absl::flat_hash_map<std::string, std::weak_ptr<CodeCounters>> code_counters_
+      ABSL_GUARDED_BY(code_counters_mu_);
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* duration_;
@@ -77,9 +107,14 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* overloaded_;
   prometheus::Family<prometheus::Gauge>* config_info_;
   prometheus::Family<prometheus::Counter>* reloads_;
+  prometheus::Gauge* last_reload_ok_ = nullptr;
+  prometheus::Gauge* last_reload_success_time_ = nullptr;
   prometheus::Gauge* config_info_series_ = nullptr;
   prometheus::Counter* unrouted_series_ = nullptr;
   prometheus::Counter* overloaded_series_ = nullptr;
+  prometheus::Gauge* client_connections_ = nullptr;
+  prometheus::Counter* rejected_limit_ = nullptr;
+  prometheus::Counter* rejected_descriptors_ = nullptr;
 };
 
 }  // namespace modelgate::telemetry

@@ -486,3 +486,51 @@ TEST(ConfigLoader, ReportsEveryErrorTogetherInDocumentOrder) {
 
 }  // namespace
 }  // namespace modelgate::config
+
+namespace modelgate::config {
+namespace {
+
+TEST(ConfigLoader, RejectsHeaderKeysThatGrpcConsumes) {
+  EXPECT_THAT(
+      RouteErrors("  - name: r\n"                                 // 7
+                  "    match:\n"                                  // 8
+                  "      headers: {te: trailers, grpc-timeout: 1S}\n"  // 9
+                  "    strategy: ab\n"                            // 10
+                  "    ab:\n"                                     // 11
+                  "      arms: [{backend: legacy, weight: 1}]\n"  // 12
+                  "      sticky_header: content-type\n"),         // 13
+      ElementsAre(
+          "c.yaml:9:17: routes[0].match.headers.te: metadata key \"te\" is consumed by gRPC "
+          "itself and never reaches routing (reserved: pseudo-headers, te, content-type, "
+          "grpc-*); use a custom key",
+          "c.yaml:9:31: routes[0].match.headers.grpc-timeout: metadata key \"grpc-timeout\" is "
+          "consumed by gRPC itself and never reaches routing (reserved: pseudo-headers, te, "
+          "content-type, grpc-*); use a custom key",
+          "c.yaml:13:22: routes[0].ab.sticky_header: metadata key \"content-type\" is consumed "
+          "by gRPC itself and never reaches routing (reserved: pseudo-headers, te, "
+          "content-type, grpc-*); use a custom key"));
+}
+
+TEST(ConfigLoader, RejectsAdminListenerOnTheGrpcPort) {
+  const std::string rest =
+      "backends: [{name: legacy, address: 127.0.0.1:9001}]\n"
+      "routes: [{name: r, strategy: forward, forward: {backend: legacy}}]\n";
+  EXPECT_THAT(Errors("listen: 127.0.0.1:8500\n"
+                     "admin: {listen: 127.0.0.1:8500}\n" + rest),
+              ElementsAre("c.yaml:2:17: admin.listen: conflicts with listen (127.0.0.1:8500): "
+                          "the gRPC and admin listeners need different ports"));
+  // A wildcard host binds every address, so it conflicts with any host on that port.
+  EXPECT_THAT(Errors("listen: 0.0.0.0:8500\n"
+                     "admin:\n"
+                     "  listen: 127.0.0.1:8500\n" + rest),
+              ElementsAre("c.yaml:3:11: admin.listen: conflicts with listen (0.0.0.0:8500): "
+                          "the gRPC and admin listeners need different ports"));
+  // Different hosts on one port, different ports, and port 0 (two picked ports) are fine.
+  EXPECT_THAT(Errors("listen: 127.0.0.1:8500\nadmin: {listen: 10.0.0.1:8500}\n" + rest),
+              ElementsAre());
+  EXPECT_THAT(Errors("listen: 127.0.0.1:0\nadmin: {listen: 127.0.0.1:0}\n" + rest),
+              ElementsAre());
+}
+
+}  // namespace
+}  // namespace modelgate::config

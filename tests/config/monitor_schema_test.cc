@@ -137,3 +137,34 @@ TEST(MonitorConfig, OnlyAllowedOnAbRoutes) {
 
 }  // namespace
 }  // namespace modelgate::config
+
+namespace modelgate::config {
+namespace {
+
+TEST(MonitorConfig, ErrorCodesDefaultToServerFaults) {
+  LoadResult r = Parse("    monitor: {}\n");
+  ASSERT_TRUE(r.ok()) << r.errors[0];
+  // UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
+  // DATA_LOSS; never CANCELLED or application answers such as NOT_FOUND.
+  EXPECT_THAT(r.config.routes[0].monitor.error_codes, ElementsAre(2, 4, 8, 12, 13, 14, 15));
+}
+
+TEST(MonitorConfig, ReadsErrorCodesByNameSortedWithoutDuplicates) {
+  LoadResult r = Parse("    monitor: {error_codes: [unavailable, INTERNAL, NOT_FOUND, INTERNAL]}\n");
+  ASSERT_TRUE(r.ok()) << r.errors[0];
+  EXPECT_THAT(r.config.routes[0].monitor.error_codes, ElementsAre(5, 13, 14));
+}
+
+TEST(MonitorConfig, RejectsUnknownOkAndEmptyErrorCodes) {
+  EXPECT_THAT(Parse("    monitor: {error_codes: [UNAVALABLE, OK]}\n").errors,
+              ElementsAre("/etc/mg/c.yaml:11:29: routes[0].monitor.error_codes[0]: unknown gRPC "
+                          "status code \"UNAVALABLE\"; did you mean \"UNAVAILABLE\"?",
+                          "/etc/mg/c.yaml:11:41: routes[0].monitor.error_codes[1]: OK is a "
+                          "success, not an error code"));
+  EXPECT_THAT(Parse("    monitor: {error_codes: []}\n").errors,
+              ElementsAre("/etc/mg/c.yaml:11:28: routes[0].monitor.error_codes: must list at "
+                          "least one code (e.g. [UNAVAILABLE, INTERNAL])"));
+}
+
+}  // namespace
+}  // namespace modelgate::config

@@ -60,8 +60,14 @@ absl::StatusOr<ListeningProcess> StartFakeModel(const std::string& name,
   return StartListening(argv);
 }
 
-absl::StatusOr<std::unique_ptr<Modelgate>> Modelgate::Start(const std::string& config_path) {
-  auto child = ChildProcess::Spawn({BinaryPath("modelgate"), "serve", "--config", config_path});
+absl::StatusOr<std::unique_ptr<Modelgate>> Modelgate::Start(
+    const std::string& config_path, const std::vector<std::string>& launcher) {
+  std::vector<std::string> argv = launcher;
+  for (const std::string& a : {BinaryPath("modelgate"), std::string("serve"),
+                               std::string("--config"), config_path}) {
+    argv.push_back(a);
+  }
+  auto child = ChildProcess::Spawn(argv);
   if (!child.ok()) return child.status();
   std::unique_ptr<Modelgate> mg(new Modelgate(std::move(*child)));
   auto line = mg->process_.ReadLineWithTimeout(std::chrono::seconds(15));

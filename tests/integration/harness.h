@@ -56,7 +56,10 @@ struct HttpResponse {
 class Modelgate {
  public:
   // Starts `modelgate serve --config config_path` and waits for its "listening" line.
-  static absl::StatusOr<std::unique_ptr<Modelgate>> Start(const std::string& config_path);
+  // `launcher` (e.g. {"/usr/bin/prlimit", "--nofile=128:128", "--"}) is prepended to the
+  // command line; it must exec modelgate in the same process.
+  static absl::StatusOr<std::unique_ptr<Modelgate>> Start(
+      const std::string& config_path, const std::vector<std::string>& launcher = {});
 
   const std::string& grpc_address() const { return grpc_address_; }
   int admin_port() const { return admin_port_; }

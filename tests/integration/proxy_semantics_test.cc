@@ -222,6 +222,25 @@ TEST_P(ProxySemantics, ExpiredDeadlineEndsTheCallWithDeadlineExceeded) {
   EXPECT_EQ(mg_->WaitForMetric(
                 R"(modelgate_requests_total{arm="legacy",code="DEADLINE_EXCEEDED",route="echo"})", 1),
             1);
+  // The client's own deadline passed: that is not the backend's error (-1: no such series).
+  // The upstream status is handled before the call is counted, so this is not racy.
+  EXPECT_EQ(
+      mg_->Metric(R"(modelgate_upstream_errors_total{backend="legacy",code="DEADLINE_EXCEEDED"})"),
+      -1);
+}
+
+TEST_P(ProxySemantics, RouteTimeoutPassingIsCountedAsTheBackendsError) {
+  grpc::ClientContext ctx;  // route timeout_seconds: 1 caps the client's 30 s
+  ctx.AddMetadata("x-route", "capped");
+  Deadline(ctx, 30000);
+  EchoRequest req;
+  req.set_delay_ms(20000);
+  EchoResponse resp;
+  EXPECT_EQ(stub_->Unary(&ctx, req, &resp).error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The backend did not answer within the route's own timeout: an upstream error.
+  EXPECT_EQ(mg_->WaitForMetric(
+                R"(modelgate_upstream_errors_total{backend="legacy",code="DEADLINE_EXCEEDED"})", 1),
+            1);
 }
 
 TEST_P(ProxySemantics, ClientCancellationCancelsTheUpstreamCall) {
@@ -304,7 +323,19 @@ TEST_P(ProxySemantics, ConfiguredMessageLimitAppliesToRequestsAndResponses) {
     grpc::Status s = stub_->Unary(&ctx, req, &resp);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
         << (response_side ? "response" : "request") << ": " << s.error_message();
+    if (!response_side) {
+      EXPECT_NE(s.error_message().find("proxy.max_message_bytes"), std::string::npos)
+          << s.error_message();
+    }
   }
+  // Both are counted as what the client saw, not as CANCELLED (-1: no such series); the
+  // request never reached the backend, so it is not the backend's error either.
+  EXPECT_EQ(mg_->WaitForMetric(
+                R"(modelgate_requests_total{arm="legacy",code="RESOURCE_EXHAUSTED",route="echo"})",
+                2),
+            2);
+  EXPECT_EQ(mg_->Metric(R"(modelgate_requests_total{arm="legacy",code="CANCELLED",route="echo"})"),
+            -1);
   grpc::ClientContext ctx;
   Deadline(ctx, 30000);
   EchoRequest req;

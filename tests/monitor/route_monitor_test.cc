@@ -447,3 +447,43 @@ TEST(RouteMonitor, LatencyQuantilesComeFromTheSketchOfSuccessfulCalls) {
 
 }  // namespace
 }  // namespace modelgate::monitor
+
+namespace modelgate::monitor {
+namespace {
+
+const nlohmann::json& ArmReport(const nlohmann::json& report, const std::string& arm) {
+  for (const auto& a : report["arms"]) {
+    if (a["name"] == arm) return a;
+  }
+  static const nlohmann::json kMissing;
+  return kMissing;
+}
+
+TEST(RouteMonitor, OnlyServerFaultCodesCountAsErrorsAndClientCancellationsStayOut) {
+  RouteMonitor m("r", testing::TwoArms(), testing::BaseConfig(), 1, nullptr);
+  // Arm 0: 6 OK, 2 NOT_FOUND and 1 INVALID_ARGUMENT (application answers), 1 UNAVAILABLE and
+  // 1 INTERNAL (server faults), 3 CANCELLED (the client gave up).
+  for (int code : {0, 0, 0, 0, 0, 0, 5, 5, 3, 14, 13, 1, 1, 1}) m.RecordOutcome(0, 0, code, 0.01);
+  m.Evaluate(absl::FromUnixSeconds(1'700'000'000));
+  const nlohmann::json report = m.Report();
+  const nlohmann::json& a = ArmReport(report, "legacy");
+  EXPECT_EQ(a["requests"], 14);
+  EXPECT_EQ(a["errors"], 2);
+  EXPECT_DOUBLE_EQ(a["error_rate"].get<double>(), 2.0 / 11.0);  // cancellations left out
+  EXPECT_EQ(a["latency"]["count"], 6);                          // OK calls only
+}
+
+TEST(RouteMonitor, ConfiguredErrorCodesReplaceTheDefaults) {
+  config::MonitorConfig c = testing::BaseConfig();
+  c.error_codes = {1, 5};  // CANCELLED and NOT_FOUND are errors; UNAVAILABLE is not
+  RouteMonitor m("r", testing::TwoArms(), c, 1, nullptr);
+  for (int code : {0, 0, 5, 14, 1}) m.RecordOutcome(0, 0, code, 0.01);
+  m.Evaluate(absl::FromUnixSeconds(1'700'000'000));
+  const nlohmann::json report = m.Report();
+  const nlohmann::json& a = ArmReport(report, "legacy");
+  EXPECT_EQ(a["errors"], 2);
+  EXPECT_DOUBLE_EQ(a["error_rate"].get<double>(), 2.0 / 5.0);
+}
+
+}  // namespace
+}  // namespace modelgate::monitor

@@ -46,14 +46,35 @@ TEST(Metrics, SameLabelsShareOneSeriesAcrossSnapshots) {
   a->requests->Increment(0);
   b->requests->Increment(0);
   EXPECT_EQ(a->requests->Value(0), 2);
-  EXPECT_EQ(a->duration, b->duration);
+  EXPECT_EQ(a->duration.get(), b->duration.get());
+}
+
+TEST(Metrics, SeriesOfARemovedArmDisappearWhenItsLastHolderIsGone) {
+  Metrics m;
+  auto old_snapshot = m.ForArm("r", "legacy");
+  auto new_snapshot = m.ForArm("r", "legacy");
+  auto inflight = m.Inflight("r");
+  old_snapshot->requests->Increment(14);
+  new_snapshot->requests->Increment(0);
+  old_snapshot->duration->Observe(0.001);
+  old_snapshot.reset();  // the old snapshot's last call ended; the new one still uses the arm
+  std::string text = m.Serialize();
+  EXPECT_TRUE(Has(text, R"(modelgate_requests_total{arm="legacy",code="UNAVAILABLE",route="r"} 1)"));
+  EXPECT_TRUE(Has(text, R"(modelgate_request_duration_seconds_count{arm="legacy",route="r"} 1)"));
+  new_snapshot.reset();  // a reload removed the arm
+  inflight = SeriesLease<prometheus::Gauge>();
+  text = m.Serialize();
+  EXPECT_FALSE(Has(text, R"(route="r")")) << text;
 }
 
 TEST(Metrics, DeclaresEveryDocumentedFamilyWithItsType) {
   Metrics m;
-  m.ForArm("r", "a")->requests->Increment(0);
-  m.ForBackend("b")->upstream_errors->Increment(14);
-  m.Inflight("r")->Increment();
+  auto arm = m.ForArm("r", "a");  // the series live as long as their holders
+  arm->requests->Increment(0);
+  auto backend = m.ForBackend("b");
+  backend->upstream_errors->Increment(14);
+  auto inflight = m.Inflight("r");
+  inflight->Increment();
   m.Unrouted()->Increment();
   m.SetConfigInfo("abc", 1);
   m.CountReload(true);
@@ -66,12 +87,29 @@ TEST(Metrics, DeclaresEveryDocumentedFamilyWithItsType) {
            "# TYPE modelgate_unrouted_requests_total counter",
            "# TYPE modelgate_config_info gauge",
            "# TYPE modelgate_config_reload_total counter",
+           "# TYPE modelgate_config_last_reload_successful gauge",
+           "# TYPE modelgate_config_last_reload_success_timestamp_seconds gauge",
+           "# TYPE modelgate_client_connections gauge",
+           "# TYPE modelgate_client_connections_rejected_total counter",
            "# TYPE modelgate_build_info gauge",
        }) {
     EXPECT_TRUE(Has(text, line)) << line;
   }
   EXPECT_TRUE(Has(text, R"(modelgate_upstream_errors_total{backend="b",code="UNAVAILABLE"} 1)"));
   EXPECT_TRUE(Has(text, "modelgate_build_info{version=\"" MODELGATE_VERSION "\"} 1"));
+}
+
+TEST(Metrics, LastReloadGaugesFollowTheLastAttempt) {
+  Metrics m;
+  m.MarkConfigValid();
+  EXPECT_TRUE(Has(m.Serialize(), "modelgate_config_last_reload_successful 1"));
+  m.CountReload(false);
+  EXPECT_TRUE(Has(m.Serialize(), "modelgate_config_last_reload_successful 0"));
+  EXPECT_TRUE(Has(m.Serialize(), R"(modelgate_config_reload_total{result="error"} 1)"));
+  m.CountReload(true);
+  const std::string text = m.Serialize();
+  EXPECT_TRUE(Has(text, "modelgate_config_last_reload_successful 1"));
+  EXPECT_FALSE(Has(text, "modelgate_config_last_reload_success_timestamp_seconds 0\n"));
 }
 
 TEST(Metrics, ConfigInfoKeepsOneSeriesAcrossReloads) {

@@ -1,9 +1,9 @@
 // The process-wide lease table behind AcquireSeries / ReleaseSeries.
-#include "monitor/series_lease.h"
+#include "telemetry/series_lease.h"
 
 #include "absl/container/flat_hash_map.h"
 
-namespace modelgate::monitor::internal {
+namespace modelgate::telemetry::internal {
 namespace {
 
 // Keyed by the series object: the registry returns one object per (family, labels), so the
@@ -15,8 +15,8 @@ absl::flat_hash_map<const void*, int>& Refs() {
 
 }  // namespace
 
-std::mutex& SeriesLeaseMutex() {
-  static auto* mu = new std::mutex();
+absl::Mutex& SeriesLeaseMutex() {
+  static auto* mu = new absl::Mutex();
   return *mu;
 }
 
@@ -30,4 +30,4 @@ int DropSeriesRef(const void* series) {
   return left;
 }
 
-}  // namespace modelgate::monitor::internal
+}  // namespace modelgate::telemetry::internal
