@@ -163,6 +163,7 @@ TEST(ArmComparator, TauIsFrozenAtBurnInInStandardDeviations) {
     for (int i = 0; i < n; ++i) {
       const double x = mean + (i % 2 == 0 ? spread : -spread);
       t.requests++;
+      t.error_sample++;  // every call counts in the error rate (none failed)
       t.latency.Add(x);
       t.sketch.Add(x);
       t.reservoir.Add(x);
