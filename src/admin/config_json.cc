@@ -1,4 +1,4 @@
-// One function per config section; defaults shown resolved (arm names, salt, reference arm).
+// One function per config section; defaults shown resolved (arm names, salt).
 #include "admin/config_json.h"
 
 #include <string>
@@ -23,12 +23,10 @@ json Arm(const config::Config& config, const std::string& name, const std::strin
           {"address", b != nullptr ? b->address : ""}};
 }
 
-json Monitor(const config::MonitorConfig& m, const json& arms) {
+json Monitor(const config::MonitorConfig& m) {
   if (!m.enabled) return nullptr;
   const config::DriftConfig& d = m.drift;
-  return {{"reference_arm", !m.reference_arm.empty() || arms.empty()
-                                ? json(m.reference_arm)
-                                : arms.front()["name"]},
+  return {{"reference_arm", m.reference_arm},
           {"alpha", m.alpha},
           {"srm_threshold", m.srm_threshold},
           {"min_samples", m.min_samples},
@@ -78,7 +76,7 @@ json Route(const config::Config& config, const config::Route& r) {
   route["arms"] = arms;
   route["arm_header"] = r.arm_header;
   route["timeout_seconds"] = r.timeout_seconds;
-  route["monitor"] = Monitor(r.monitor, arms);
+  route["monitor"] = Monitor(r.monitor);
   return route;
 }
 

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -27,6 +28,8 @@ constexpr int kMaxAcceptsPerEvent = 64;  // then serve what was accepted before 
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 constexpr auto kExhaustionLogInterval = std::chrono::seconds(10);
+// A new connection whose request has not arrived yet is not given up for another this soon.
+constexpr auto kFreshGrace = std::chrono::seconds(1);
 
 absl::StatusOr<int> ListenSocket(const std::string& host, int port) {
   addrinfo hints{};
@@ -95,7 +98,9 @@ struct HttpServer::Connection {
   RequestParser parser;
   std::string out;  // to send; out_sent bytes of it are sent
   size_t out_sent = 0;
-  bool keep_alive = true;  // of the request being answered
+  bool fresh = true;        // nothing received yet
+  bool probe_only = false;  // accepted over the cap: inline routes only, one request
+  bool keep_alive = true;   // of the request being answered
   bool head_only = false;
   bool close_after_write = false;
   size_t body_reserved = 0;  // of the body budget
@@ -156,7 +161,7 @@ void HttpServer::Stop() {
 
 HttpServer::Stats HttpServer::stats() const {
   return Stats{accepted_.load(), rejected_.load(), evicted_.load(), exhausted_.load(),
-               reserve_used_.load()};
+               reserve_used_.load(), reserve_held_.load()};
 }
 
 void HttpServer::Run() {
@@ -205,10 +210,14 @@ void HttpServer::OnAcceptable() {
   for (int i = 0; i < kMaxAcceptsPerEvent; ++i) {
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
-      if (open_connections_ >= options_.max_connections && !EvictOne()) {
-        RejectOverCapacity(fd);
+      if (open_connections_ < options_.max_connections || EvictOne()) {
+        AddConnection(fd, /*probe_only=*/false);
+      } else if (open_connections_ < options_.max_connections + options_.probe_connections) {
+        // Every connection is busy being served: a full admin port must not make the pod
+        // look dead, so a few more may still ask /healthz and /readyz.
+        AddConnection(fd, /*probe_only=*/true);
       } else {
-        AddConnection(fd);
+        Reject(fd);
       }
       continue;
     }
@@ -216,6 +225,8 @@ void HttpServer::OnAcceptable() {
     if (err == EINTR || err == ECONNABORTED) continue;
     if (err == EAGAIN || err == EWOULDBLOCK) return;
     if (err == EMFILE || err == ENFILE) {
+      // accept() fails this way even when nobody is waiting: then there is nothing to do.
+      if (!ConnectionPending()) return;
       ++exhausted_;
       const Clock::time_point now = Clock::now();
       if (now - last_exhaustion_log_ >= kExhaustionLogInterval) {
@@ -229,6 +240,7 @@ void HttpServer::OnAcceptable() {
       if (reserve_fd_ >= 0) {
         close(reserve_fd_);
         reserve_fd_ = -1;
+        reserve_held_ = false;
         ++reserve_used_;
         continue;
       }
@@ -241,7 +253,7 @@ void HttpServer::OnAcceptable() {
   }
 }
 
-void HttpServer::AddConnection(int fd) {
+void HttpServer::AddConnection(int fd, bool probe_only) {
   const uint64_t id = next_id_++;
   epoll_event ev{EPOLLIN, {.u64 = id}};
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -253,55 +265,51 @@ void HttpServer::AddConnection(int fd) {
   connections_.emplace(id, std::move(owned));
   ++open_connections_;
   ++accepted_;
+  c.probe_only = probe_only;
   c.interest = EPOLLIN;
   c.since = Clock::now();
   SetDeadline(c, options_.request_timeout);  // a new connection is expected to send at once
   OnReadable(c);  // the request usually arrives with the connection
 }
 
-void HttpServer::RejectOverCapacity(int fd) {
-  // Answered without becoming a connection. A health probe whose request is already here
-  // still gets its real answer: a full admin port must not make the pod look dead.
-  HttpResponse response = RetryLater(absl::StrCat(
-      "too many admin connections (limit ", options_.max_connections, "); retry later"));
-  bool head_only = false;
-  char buf[4096];
-  const ssize_t n = recv(fd, buf, sizeof(buf), 0);
-  if (n > 0) {
-    RequestParser parser(options_.limits);
-    const absl::string_view input(buf, static_cast<size_t>(n));
-    if (parser.Parse(input) == RequestParser::Result::kHead &&
-        parser.Parse(input) == RequestParser::Result::kComplete) {
-      const Router::Match match = router_->Resolve(parser.request());
-      if (match.inline_on_loop()) {
-        response = router_->Run(match, parser.request());
-        head_only = parser.request().method == "HEAD";
-      }
-    }
-  }
-  if (response.status == 503) ++rejected_;
-  const std::string out = SerializeResponse(response, /*keep_alive=*/false, head_only);
+HttpResponse HttpServer::OverCapacity() {
+  ++rejected_;
+  return RetryLater(absl::StrCat("too many admin connections (limit ", options_.max_connections,
+                                 "); retry later"));
+}
+
+void HttpServer::Reject(int fd) {
+  const std::string out =
+      SerializeResponse(OverCapacity(), /*keep_alive=*/false, /*head_only=*/false);
   (void)!send(fd, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   close(fd);
 }
 
+bool HttpServer::ConnectionPending() const {
+  pollfd p{listen_fd_, POLLIN, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
+}
+
 bool HttpServer::EvictOne() {
   // Lingering first (already answered), then idle, then the slowest request still arriving;
-  // never one being served or written.
-  auto rank = [](const Connection& c) {
+  // never one being served or written, nor one accepted a moment ago whose request may still
+  // be on its way (a probe accepted with the reserve descriptor must get to send it).
+  const Clock::time_point now = Clock::now();
+  auto rank = [now](const Connection& c) {
     switch (c.state) {
       case Connection::State::kLingering: return 0;
-      case Connection::State::kIdle: return 1;
+      case Connection::State::kIdle: return !c.fresh || now - c.since >= kFreshGrace ? 1 : 3;
       case Connection::State::kReading: return 2;
       default: return 3;
     }
   };
   Connection* victim = nullptr;
+  int victim_rank = 3;
   for (auto& [id, c] : connections_) {
     const int r = rank(*c);
-    if (r == 3) continue;
-    if (victim == nullptr || r < rank(*victim) || (r == rank(*victim) && c->since < victim->since)) {
+    if (r < victim_rank || (r == victim_rank && r < 3 && c->since < victim->since)) {
       victim = c.get();
+      victim_rank = r;
     }
   }
   if (victim == nullptr) return false;
@@ -325,6 +333,7 @@ void HttpServer::ResumeAccepting() {
 
 void HttpServer::TakeReserve() {
   if (reserve_fd_ < 0) reserve_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  reserve_held_ = reserve_fd_ >= 0;
 }
 
 // --- Connections -------------------------------------------------------------------------
@@ -370,6 +379,7 @@ void HttpServer::ProcessInput(Connection& c) {
   while ((c.state == State::kIdle || c.state == State::kReading) && !c.in.empty()) {
     if (c.state == State::kIdle) {
       c.state = State::kReading;
+      c.fresh = false;
       c.since = Clock::now();
       SetDeadline(c, options_.request_timeout);
     }
@@ -412,11 +422,16 @@ bool HttpServer::OnHead(Connection& c) {
 }
 
 void HttpServer::Dispatch(Connection& c, HttpRequest request) {
-  c.keep_alive = request.keep_alive && !stopping_.load(std::memory_order_acquire);
+  c.keep_alive =
+      request.keep_alive && !c.probe_only && !stopping_.load(std::memory_order_acquire);
   c.head_only = request.method == "HEAD";
   Router::Match match = router_->Resolve(request);
   if (match.route == nullptr || match.inline_on_loop()) {
     Respond(c, router_->Run(match, request), c.keep_alive);
+    return;
+  }
+  if (c.probe_only) {
+    Respond(c, OverCapacity(), /*keep_alive=*/false);
     return;
   }
   c.state = Connection::State::kServing;

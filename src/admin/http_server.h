@@ -11,8 +11,9 @@
 //  * head, header count and body sizes are bounded (414/431/413, checked before any body is
 //    read), and so are request bodies buffered at once over all connections (503);
 //  * at most max_connections connections: beyond it a new connection replaces the oldest one
-//    that is idle or still sending its request, or else is answered 503 and closed (a health
-//    probe among them is still answered);
+//    that is idle or still sending its request; when all are being served, a few more
+//    (probe_connections) are accepted for /healthz and /readyz only, and the rest are
+//    answered 503 at once;
 //  * out of descriptors (EMFILE/ENFILE): idle connections are closed to make room, and one
 //    reserve descriptor is released so that a pending connection (a kubelet probe) is still
 //    accepted and served; the reserve is taken back when a descriptor is free again. With
@@ -42,6 +43,8 @@ namespace modelgate::admin {
 struct HttpServerOptions {
   HttpLimits limits;
   int max_connections = 256;
+  // Beyond max_connections, when none can be replaced: this many more, for health probes only.
+  int probe_connections = 16;
   size_t body_budget_bytes = 16 << 20;  // request bodies buffered at once, all connections
   std::chrono::milliseconds request_timeout{10'000};  // first byte to whole request
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
@@ -70,10 +73,11 @@ class HttpServer {
   // Counts since start, for tests and diagnosis.
   struct Stats {
     uint64_t accepted = 0;
-    uint64_t rejected = 0;  // over max_connections with nothing to replace: 503
+    uint64_t rejected = 0;  // over capacity, answered 503
     uint64_t evicted = 0;   // idle or slow connections closed to make room
     uint64_t descriptor_exhausted = 0;  // accept() failed with EMFILE/ENFILE
     uint64_t reserve_released = 0;      // times the reserve descriptor made room for one
+    bool reserve_held = false;          // the reserve descriptor is open now
   };
   Stats stats() const;
 
@@ -88,9 +92,11 @@ class HttpServer {
   HttpServer(const Router* router, HttpServerOptions options);
   void Run();
   void OnAcceptable();
-  void AddConnection(int fd);
-  void RejectOverCapacity(int fd);
+  void AddConnection(int fd, bool probe_only);
+  void Reject(int fd);
+  HttpResponse OverCapacity();  // counts it
   bool EvictOne();
+  bool ConnectionPending() const;
   void OnConnectionEvent(Connection& c, uint32_t events);
   void OnReadable(Connection& c);
   void ProcessInput(Connection& c);
@@ -137,6 +143,7 @@ class HttpServer {
 
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> accepted_{0}, rejected_{0}, evicted_{0}, exhausted_{0}, reserve_used_{0};
+  std::atomic<bool> reserve_held_{false};
   WorkerPool workers_;
   std::thread loop_;
 };

@@ -1,4 +1,4 @@
-// Harness implementation: process start-up, temp files, admin HTTP via cpp-httplib.
+// Harness implementation: process start-up and admin HTTP via cpp-httplib.
 #include "integration/harness.h"
 
 #include <stdlib.h>
@@ -20,18 +20,6 @@
 
 namespace modelgate::testutil {
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = absl::StrCat(base ? base : "/tmp", "/modelgate-test-XXXXXX");
-  char* made = mkdtemp(tmpl.data());
-  path_ = made ? made : "";
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-}
-
 std::string LoopbackConfig(const std::vector<std::pair<std::string, std::string>>& backends,
                            const std::string& rest) {
   std::string yaml = "listen: 127.0.0.1:0\nadmin: {listen: 127.0.0.1:0}\nbackends:\n";
@@ -39,17 +27,6 @@ std::string LoopbackConfig(const std::vector<std::pair<std::string, std::string>
     absl::StrAppend(&yaml, "  - {name: ", name, ", address: \"", address, "\"}\n");
   }
   return absl::StrCat(yaml, rest);
-}
-
-std::string TempDir::Write(const std::string& name, const std::string& contents) const {
-  const std::string final_path = absl::StrCat(path_, "/", name);
-  const std::string tmp = absl::StrCat(path_, "/.", name, ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << contents;
-  }
-  std::filesystem::rename(tmp, final_path);
-  return final_path;
 }
 
 absl::StatusOr<ListeningProcess> StartFakeModel(const std::string& name,

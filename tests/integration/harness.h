@@ -16,21 +16,9 @@
 #include "absl/status/statusor.h"
 #include "testing/listening_process.h"
 #include "testing/process.h"
+#include "testing/temp_dir.h"
 
 namespace modelgate::testutil {
-
-// A fresh directory under $TMPDIR, removed (recursively) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  // Writes `contents` to path()/name atomically (write + rename) and returns the full path.
-  std::string Write(const std::string& name, const std::string& contents) const;
-
- private:
-  std::string path_;
-};
 
 // Calls `done` every `interval` until it returns true or `timeout` has passed, and returns
 // its last answer: for a state another process reaches on its own schedule (a counter, a
