@@ -28,8 +28,8 @@ constexpr int kMaxAcceptsPerEvent = 64;  // then serve what was accepted before 
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 constexpr auto kExhaustionLogInterval = std::chrono::seconds(10);
-// A new connection whose request has not arrived yet is not given up for another this soon.
-constexpr auto kFreshGrace = std::chrono::seconds(1);
+// A new connection's request arrives within milliseconds, even in a burst on a busy machine.
+constexpr auto kNewConnectionGrace = std::chrono::milliseconds(200);
 
 absl::StatusOr<int> ListenSocket(const std::string& host, int port) {
   addrinfo hints{};
@@ -210,7 +210,7 @@ void HttpServer::OnAcceptable() {
   for (int i = 0; i < kMaxAcceptsPerEvent; ++i) {
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
-      if (open_connections_ < options_.max_connections || EvictOne()) {
+      if (open_connections_ < options_.max_connections || EvictOne(/*spare_new=*/true)) {
         AddConnection(fd, /*probe_only=*/false);
       } else if (open_connections_ < options_.max_connections + options_.probe_connections) {
         // Every connection is busy being served: a full admin port must not make the pod
@@ -236,7 +236,7 @@ void HttpServer::OnAcceptable() {
                "health probes are still answered (", exhausted_.load(), " times so far)");
       }
       // An idle connection is the cheapest thing to give up; then the reserve.
-      if (EvictOne()) continue;
+      if (EvictOne(/*spare_new=*/false)) continue;
       if (reserve_fd_ >= 0) {
         close(reserve_fd_);
         reserve_fd_ = -1;
@@ -290,15 +290,18 @@ bool HttpServer::ConnectionPending() const {
   return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
 }
 
-bool HttpServer::EvictOne() {
-  // Lingering first (already answered), then idle, then the slowest request still arriving;
-  // never one being served or written, nor one accepted a moment ago whose request may still
-  // be on its way (a probe accepted with the reserve descriptor must get to send it).
+bool HttpServer::EvictOne(bool spare_new) {
+  // Lingering first (already answered), then the longest idle, then the slowest request still
+  // arriving; never one being served or written. `spare_new` also spares connections accepted
+  // a moment ago that sent nothing yet: in a burst their requests are on the way. Out of
+  // descriptors they are not spared: a flood of idle connections must drain at once to reach
+  // a probe queued behind it, whose request is already there when it is accepted.
   const Clock::time_point now = Clock::now();
-  auto rank = [now](const Connection& c) {
+  auto rank = [spare_new, now](const Connection& c) {
     switch (c.state) {
       case Connection::State::kLingering: return 0;
-      case Connection::State::kIdle: return !c.fresh || now - c.since >= kFreshGrace ? 1 : 3;
+      case Connection::State::kIdle:
+        return spare_new && c.fresh && now - c.since < kNewConnectionGrace ? 3 : 1;
       case Connection::State::kReading: return 2;
       default: return 3;
     }

@@ -95,7 +95,7 @@ class HttpServer {
   void AddConnection(int fd, bool probe_only);
   void Reject(int fd);
   HttpResponse OverCapacity();  // counts it
-  bool EvictOne();
+  bool EvictOne(bool spare_new);
   bool ConnectionPending() const;
   void OnConnectionEvent(Connection& c, uint32_t events);
   void OnReadable(Connection& c);

@@ -21,8 +21,9 @@
 namespace modelgate::testutil {
 
 std::string LoopbackConfig(const std::vector<std::pair<std::string, std::string>>& backends,
-                           const std::string& rest) {
-  std::string yaml = "listen: 127.0.0.1:0\nadmin: {listen: 127.0.0.1:0}\nbackends:\n";
+                           const std::string& rest, const std::string& admin_extra) {
+  std::string yaml = absl::StrCat("listen: 127.0.0.1:0\nadmin: {listen: 127.0.0.1:0",
+                                  admin_extra.empty() ? "" : ", ", admin_extra, "}\nbackends:\n");
   for (const auto& [name, address] : backends) {
     absl::StrAppend(&yaml, "  - {name: ", name, ", address: \"", address, "\"}\n");
   }
@@ -37,8 +38,11 @@ absl::StatusOr<ListeningProcess> StartFakeModel(const std::string& name,
   return StartListening(argv);
 }
 
-absl::StatusOr<std::unique_ptr<Modelgate>> Modelgate::Start(const std::string& config_path) {
-  auto child = ChildProcess::Spawn({BinaryPath("modelgate"), "serve", "--config", config_path});
+absl::StatusOr<std::unique_ptr<Modelgate>> Modelgate::Start(
+    const std::string& config_path, const std::vector<std::string>& launcher) {
+  std::vector<std::string> argv = launcher;
+  argv.insert(argv.end(), {BinaryPath("modelgate"), "serve", "--config", config_path});
+  auto child = ChildProcess::Spawn(argv);
   if (!child.ok()) return child.status();
   std::unique_ptr<Modelgate> mg(new Modelgate(std::move(*child)));
   auto line = mg->process_.ReadLineWithTimeout(std::chrono::seconds(15));
@@ -74,10 +78,11 @@ HttpResponse Modelgate::Get(const std::string& path) const {
   return HttpResponse{res->status, res->body};
 }
 
-HttpResponse Modelgate::Post(const std::string& path) const {
+HttpResponse Modelgate::Post(const std::string& path, const std::string& bearer_token) const {
   httplib::Client client("127.0.0.1", admin_port_);
   client.set_connection_timeout(5);
   client.set_read_timeout(10);
+  if (!bearer_token.empty()) client.set_bearer_token_auth(bearer_token.c_str());
   auto res = client.Post(path.c_str());
   if (!res) return HttpResponse{0, ""};
   return HttpResponse{res->status, res->body};
