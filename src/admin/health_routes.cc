@@ -24,7 +24,9 @@ void AddHealthRoutes(Router& router, std::function<bool()> ready,
     return listener_problem ? listener_problem() : std::nullopt;
   };
   router.Add("GET", "/healthz", probe, [problem](const HttpRequest&, const PathParams&) {
-    if (std::optional<std::string> p = problem()) return Text(503, absl::StrCat("unhealthy: ", *p, "\n"));
+    if (std::optional<std::string> p = problem()) {
+      return Text(503, absl::StrCat("unhealthy: ", *p, "\n"));
+    }
     return Text(200, "ok\n");
   });
   router.Add("GET", "/readyz", probe,

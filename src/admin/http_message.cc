@@ -53,7 +53,9 @@ std::string SerializeResponse(const HttpResponse& response, bool keep_alive, boo
                                  "\r\nContent-Type: ", response.content_type,
                                  "\r\nContent-Length: ", response.body.size(),
                                  keep_alive ? "\r\n" : "\r\nConnection: close\r\n");
-  for (const auto& [name, value] : response.headers) absl::StrAppend(&out, name, ": ", value, "\r\n");
+  for (const auto& [name, value] : response.headers) {
+    absl::StrAppend(&out, name, ": ", value, "\r\n");
+  }
   out += "\r\n";
   if (!head_only) out += response.body;
   return out;

@@ -11,9 +11,9 @@
 //  * head, header count and body sizes are bounded (414/431/413, checked before any body is
 //    read), and so are request bodies buffered at once over all connections (503);
 //  * at most max_connections connections: beyond it a new connection replaces the oldest one
-//    that is idle or still sending its request; when all are being served, a few more
-//    (probe_connections) are accepted for /healthz and /readyz only, and the rest are
-//    answered 503 at once;
+//    that is idle or still sending its request (sparing, for 200 ms, new ones whose request
+//    has not arrived yet); when all are being served, a few more (probe_connections) are
+//    accepted for /healthz and /readyz only, and the rest are answered 503 at once;
 //  * out of descriptors (EMFILE/ENFILE): idle connections are closed to make room, and one
 //    reserve descriptor is released so that a pending connection (a kubelet probe) is still
 //    accepted and served; the reserve is taken back when a descriptor is free again. With

@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "config/loader.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "proxy/server.h"
 #include "telemetry/metrics.h"
 #include "testing/raw_http.h"
@@ -88,6 +89,15 @@ TEST_F(AdminServerTest, ADrainingProxyIsAliveButNotReady) {
   const testutil::RawResponse r = Get("/readyz");
   EXPECT_EQ(r.status, 503);
   EXPECT_NE(r.body.find("not ready"), std::string::npos);
+}
+
+TEST_F(AdminServerTest, ServesTheRunningConfigWithoutATokenFile) {
+  const testutil::RawResponse r = Get("/api/v1/config");
+  EXPECT_EQ(r.status, 200);
+  const nlohmann::json config = nlohmann::json::parse(r.body);
+  EXPECT_EQ(config["generation"], 1);
+  EXPECT_EQ(config["routes"][0]["name"], "r");
+  EXPECT_TRUE(config["admin"]["token_file"].is_null());
 }
 
 TEST_F(AdminServerTest, MutationsAreRefusedWithoutATokenFile) {

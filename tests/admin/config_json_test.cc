@@ -120,15 +120,5 @@ TEST_F(EffectiveConfig, ShowsEveryMonitorSetting) {
     "sticky_assignment": true})"));
 }
 
-TEST(EffectiveConfigJson, NoTokenFileIsNull) {
-  config::LoadResult loaded = config::ParseConfig(
-      "c.yaml",
-      "listen: 127.0.0.1:1\nadmin: {listen: 127.0.0.1:2}\n"
-      "backends: [{name: b, address: 127.0.0.1:3}]\n"
-      "routes: [{name: r, strategy: forward, forward: {backend: b}}]\n");
-  ASSERT_TRUE(loaded.ok());
-  EXPECT_TRUE(EffectiveConfigJson(loaded.config, 1)["admin"]["token_file"].is_null());
-}
-
 }  // namespace
 }  // namespace modelgate::admin

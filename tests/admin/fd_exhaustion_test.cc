@@ -77,11 +77,12 @@ bool WaitFor(const std::function<bool()>& done) {
 TEST(DescriptorExhaustion, ProbesAreAnsweredThroughTheReserveDescriptor) {
   AllowAll allow;
   Router router(&allow);
-  router.Add("GET", "/healthz", {.inline_on_loop = true}, [](const HttpRequest&, const PathParams&) {
-    HttpResponse r;
-    r.body = "ok";
-    return r;
-  });
+  router.Add("GET", "/healthz", {.inline_on_loop = true},
+             [](const HttpRequest&, const PathParams&) {
+               HttpResponse r;
+               r.body = "ok";
+               return r;
+             });
   auto server = HttpServer::Start("127.0.0.1", 0, &router);
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_TRUE((*server)->stats().reserve_held);

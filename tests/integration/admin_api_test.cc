@@ -30,15 +30,14 @@ std::string BarePost(const std::string& path, const std::string& authorization =
 class AdminApi : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto legacy = testutil::StartFakeModel("legacy");
-    auto candidate = testutil::StartFakeModel("candidate");
-    ASSERT_TRUE(legacy.ok() && candidate.ok());
-    legacy_.emplace(std::move(*legacy));
-    candidate_.emplace(std::move(*candidate));
+    auto model = testutil::StartFakeModel("model");
+    ASSERT_TRUE(model.ok()) << model.status();
+    model_.emplace(std::move(*model));
   }
+  // Two backends (one server is enough: only the config is looked at), one route to `target`.
   std::string ConfigFor(const std::string& target, const std::string& admin_extra) {
     return testutil::LoopbackConfig(
-        {{"legacy", legacy_->address}, {"candidate", candidate_->address}},
+        {{"legacy", model_->address}, {"candidate", model_->address}},
         "routes:\n  - {name: echo, strategy: forward, forward: {backend: " + target + "}}\n",
         admin_extra);
   }
@@ -68,7 +67,7 @@ class AdminApi : public ::testing::Test {
   testutil::TempDir dir_;    // the config's directory (watched)
   testutil::TempDir files_;  // where its symlink points
   std::string config_path_;
-  std::optional<testutil::ListeningProcess> legacy_, candidate_;
+  std::optional<testutil::ListeningProcess> model_;
   std::unique_ptr<testutil::Modelgate> mg_;
 };
 
@@ -99,7 +98,7 @@ TEST_F(AdminApi, ReloadWithoutABodyWorksOnlyWithTheToken) {
   EXPECT_EQ(after["generation"], 2);
   EXPECT_NE(after["hash"], before["hash"]);
   EXPECT_EQ(after["routes"][0]["arms"][0]["backend"], "candidate");
-  EXPECT_EQ(after["routes"][0]["arms"][0]["address"], candidate_->address);
+  EXPECT_EQ(after["routes"][0]["arms"][0]["address"], model_->address);
   EXPECT_EQ(after["admin"]["token_file"], dir_.path() + "/token");
   EXPECT_EQ(mg_->Get("/api/v1/config").body.find("s3cret"), std::string::npos);
 }
@@ -164,11 +163,13 @@ TEST_F(AdminApi, UnknownPathsAndWrongMethodsSayWhatWasWrong) {
 
 TEST_F(AdminApi, RouteStatsTellAMissingRouteFromOneWithoutAMonitor) {
   Start(dir_.Write("config.yaml", ConfigFor("legacy", "")));
-  const testutil::RawResponse nope = Send("GET /api/v1/routes/nope/stats HTTP/1.1\r\nHost: a\r\n\r\n");
+  const testutil::RawResponse nope =
+      Send("GET /api/v1/routes/nope/stats HTTP/1.1\r\nHost: a\r\n\r\n");
   EXPECT_EQ(nope.status, 404);
   EXPECT_EQ(json::parse(nope.body)["error"], "route \"nope\" does not exist");
   EXPECT_EQ(json::parse(nope.body)["routes"], json({"echo"}));
-  const testutil::RawResponse echo = Send("GET /api/v1/routes/echo/stats HTTP/1.1\r\nHost: a\r\n\r\n");
+  const testutil::RawResponse echo =
+      Send("GET /api/v1/routes/echo/stats HTTP/1.1\r\nHost: a\r\n\r\n");
   EXPECT_EQ(echo.status, 404);
   EXPECT_NE(json::parse(echo.body)["error"].get<std::string>().find("has no monitor"),
             std::string::npos)

@@ -203,7 +203,8 @@ TEST_F(AdminLimits, FiveHundredParallelScrapesAreAllAnsweredWhileReadyzAnswers) 
       while (Clock::now() < deadline) {
         auto r = testutil::RawRequest(mg_->admin_port(),
                                       "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n", seconds(30));
-        if (r.ok() && r->status == 200 && r->body.find("modelgate_build_info") != std::string::npos) {
+        if (r.ok() && r->status == 200 &&
+            r->body.find("modelgate_build_info") != std::string::npos) {
           ++ok;
           break;
         }
