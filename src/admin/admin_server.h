@@ -1,18 +1,16 @@
-// The admin HTTP endpoint (admin.listen): /metrics (Prometheus text format), /healthz (process
-// alive), /readyz (config loaded and not draining), and the JSON API under /api/v1. Runs on its
-// own small thread pool, never on the proxy's worker threads.
+// The admin HTTP endpoint (admin.listen): /metrics (Prometheus text format), /healthz and
+// /readyz (answered on the event loop, so no load can starve them), and the JSON API under
+// /api/v1, whose mutating endpoints need `Authorization: Bearer <token>` (admin.token_file).
+// Served by http_server.h, its own event loop and two worker threads, never the proxy's
+// threads. Thread-safe: Stop from any thread.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace modelgate::telemetry {
 class Metrics;
@@ -23,29 +21,39 @@ class ProxyServer;
 
 namespace modelgate::admin {
 
+class BearerTokenAuth;
+class HttpServer;
+class Router;
+
 struct AdminHooks {
   // Re-reads the config file; returns a human-readable result or an error (all config errors).
   std::function<absl::StatusOr<std::string>()> reload;
   // The statistics report of a monitored route as JSON text; NotFound for other routes.
   std::function<absl::StatusOr<std::string>(const std::string& route)> route_stats;
+  // Why the gRPC listener cannot serve (e.g. it stopped accepting), or nullopt when it can.
+  // While it returns a reason, /healthz and /readyz answer 503 with it. Called on the admin
+  // event loop for every probe: it must be cheap and must not block.
+  std::function<std::optional<std::string>()> listener_problem;
 };
 
 class AdminServer {
  public:
-  // Binds `listen` ("host:port", port 0 = pick) and starts serving.
+  // Binds `listen` ("host:port", port 0 = pick) and starts serving. `metrics` and `proxy`
+  // must outlive the server. The bearer token is read from the running config's
+  // admin.token_file, so a reload can add, move or remove it.
   static absl::StatusOr<std::unique_ptr<AdminServer>> Start(const std::string& listen,
                                                             telemetry::Metrics* metrics,
                                                             proxy::ProxyServer* proxy,
                                                             AdminHooks hooks);
   ~AdminServer();
-  int port() const { return port_; }
+  int port() const;
   void Stop();
 
  private:
-  AdminServer() = default;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread thread_;
-  int port_ = 0;
+  AdminServer();
+  std::unique_ptr<BearerTokenAuth> auth_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<HttpServer> http_;
 };
 
 // Splits "host:port" (also "[v6]:port"); false if malformed.

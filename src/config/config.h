@@ -19,6 +19,9 @@ struct SourcePos {
 
 struct AdminConfig {
   std::string listen;  // host:port for /metrics, /healthz, /readyz, /api
+  // File holding the bearer token that mutating admin endpoints require (re-read when it
+  // changes; relative to the config's directory). Empty: mutating endpoints are refused.
+  std::string token_file;
 };
 
 struct ProxyConfig {

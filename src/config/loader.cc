@@ -126,6 +126,7 @@ LoadResult ParseConfig(const std::string& path, const std::string& text) {
     std::string& f = r.monitor.drift.reference_file;
     if (!f.empty()) f = RelativeToConfig(path, f);
   }
+  result.config.admin.token_file = RelativeToConfig(path, result.config.admin.token_file);
   return result;
 }
 

@@ -28,9 +28,22 @@ void ReadListen(const YamlNode& node, const std::string& path, Diagnostics& diag
 
 void ReadAdmin(const YamlNode& node, Diagnostics& diag, AdminConfig& out) {
   if (!ExpectMap(node, "admin", diag)) return;
-  MapReader admin(node, "admin", {"listen"}, diag);
+  MapReader admin(node, "admin", {"listen", "token_file"}, diag);
   if (const YamlNode* n = admin.Require("listen")) {
     ReadListen(*n, admin.PathOf("listen"), diag, out.listen);
+  }
+  // Only the path is checked here: the file comes from a Secret that may be mounted later (or
+  // never), and the admin server re-reads it whenever it changes.
+  if (const YamlNode* n = admin.Find("token_file")) {
+    const std::string path = admin.PathOf("token_file");
+    if (auto s = ReadString(*n, path, diag)) {
+      if (s->empty()) {
+        diag.Add(n->pos, path,
+                 "must name a file (omit the key to refuse mutating admin requests)");
+      } else {
+        out.token_file = *s;
+      }
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Checks the Kubernetes manifests in deploy/: they render with kustomize, the embedded config
 passes `modelgate check-config`, and the pod wiring matches the config (native sidecar, config
-mounted as a directory so reloads see updates, ports, probes, grace period vs drain time).
+mounted as a directory so reloads see updates, ports, probes, grace period vs drain time, the
+admin token mounted from an optional Secret that is never part of the manifests).
 
 Usage: check_deploy.py SOURCE_DIR MODELGATE_BINARY
 """
@@ -50,6 +51,37 @@ def render(src):
     return docs[0]
 
 
+def check_admin_token(config, container, pod, docs):
+    """admin.token_file comes from the Secret modelgate-admin-token, mounted as a directory
+    (Secret rotation swaps a ..data symlink, which a subPath mount never sees) and optional
+    (the pod starts without it; mutations are then refused). The Secret itself is created by
+    the operator: a token in the manifests would be a committed secret."""
+    token_file = config["admin"].get("token_file")
+    if not token_file or not token_file.startswith("/"):
+        fail("admin.token_file must be an absolute path: the admin port is reachable, so its "
+             "mutating endpoints need a token")
+    directory, key = os.path.split(token_file)
+    mounts = [m for m in container["volumeMounts"] if m["mountPath"].rstrip("/") == directory]
+    if len(mounts) != 1:
+        fail(f"no volume is mounted at {directory}, the directory of admin.token_file")
+    if "subPath" in mounts[0]:
+        fail("mount the admin token's directory, never a subPath (rotations would not show)")
+    volume = [v for v in pod["volumes"] if v["name"] == mounts[0]["name"]][0]
+    secret = volume.get("secret") or fail("the admin token volume must be a Secret")
+    if secret.get("secretName") != "modelgate-admin-token":
+        fail("the admin token comes from the Secret modelgate-admin-token (README)")
+    if secret.get("optional") is not True:
+        fail("the admin token Secret must be optional: without it the pod still serves")
+    items = secret.get("items")
+    if items and [i["path"] for i in items if i["key"] == "token"] != [key]:
+        fail(f"the Secret's key token must appear as {key}")
+    if not items and key != "token":
+        fail(f"admin.token_file must name the Secret's key, token (got {key})")
+    for kind, name in docs:
+        if kind == "Secret":
+            fail(f"Secret {name} is in the manifests: create it with kubectl instead (README)")
+
+
 def main():
     src, modelgate = sys.argv[1], sys.argv[2]
     docs = render(src)
@@ -94,6 +126,7 @@ def main():
         fail("modelgate must read the mounted config.yaml")
     if pod.get("terminationGracePeriodSeconds", 30) <= drain:
         fail("terminationGracePeriodSeconds must exceed proxy.drain_seconds")
+    check_admin_token(config, mg, pod, docs)
     svc = docs.get(("Service", "model")) or fail("no Service model")
     if {p["targetPort"] for p in svc["spec"]["ports"]} != {"grpc", "admin"}:
         fail("the Service must target the named grpc and admin ports")

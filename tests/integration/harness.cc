@@ -1,4 +1,4 @@
-// Harness implementation: process start-up, temp files, admin HTTP via cpp-httplib.
+// Harness implementation: process start-up and admin HTTP via cpp-httplib.
 #include "integration/harness.h"
 
 #include <stdlib.h>
@@ -20,36 +20,14 @@
 
 namespace modelgate::testutil {
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = absl::StrCat(base ? base : "/tmp", "/modelgate-test-XXXXXX");
-  char* made = mkdtemp(tmpl.data());
-  path_ = made ? made : "";
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-}
-
 std::string LoopbackConfig(const std::vector<std::pair<std::string, std::string>>& backends,
-                           const std::string& rest) {
-  std::string yaml = "listen: 127.0.0.1:0\nadmin: {listen: 127.0.0.1:0}\nbackends:\n";
+                           const std::string& rest, const std::string& admin_extra) {
+  std::string yaml = absl::StrCat("listen: 127.0.0.1:0\nadmin: {listen: 127.0.0.1:0",
+                                  admin_extra.empty() ? "" : ", ", admin_extra, "}\nbackends:\n");
   for (const auto& [name, address] : backends) {
     absl::StrAppend(&yaml, "  - {name: ", name, ", address: \"", address, "\"}\n");
   }
   return absl::StrCat(yaml, rest);
-}
-
-std::string TempDir::Write(const std::string& name, const std::string& contents) const {
-  const std::string final_path = absl::StrCat(path_, "/", name);
-  const std::string tmp = absl::StrCat(path_, "/.", name, ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << contents;
-  }
-  std::filesystem::rename(tmp, final_path);
-  return final_path;
 }
 
 absl::StatusOr<ListeningProcess> StartFakeModel(const std::string& name,
@@ -63,10 +41,7 @@ absl::StatusOr<ListeningProcess> StartFakeModel(const std::string& name,
 absl::StatusOr<std::unique_ptr<Modelgate>> Modelgate::Start(
     const std::string& config_path, const std::vector<std::string>& launcher) {
   std::vector<std::string> argv = launcher;
-  for (const std::string& a : {BinaryPath("modelgate"), std::string("serve"),
-                               std::string("--config"), config_path}) {
-    argv.push_back(a);
-  }
+  argv.insert(argv.end(), {BinaryPath("modelgate"), "serve", "--config", config_path});
   auto child = ChildProcess::Spawn(argv);
   if (!child.ok()) return child.status();
   std::unique_ptr<Modelgate> mg(new Modelgate(std::move(*child)));
@@ -103,10 +78,11 @@ HttpResponse Modelgate::Get(const std::string& path) const {
   return HttpResponse{res->status, res->body};
 }
 
-HttpResponse Modelgate::Post(const std::string& path) const {
+HttpResponse Modelgate::Post(const std::string& path, const std::string& bearer_token) const {
   httplib::Client client("127.0.0.1", admin_port_);
   client.set_connection_timeout(5);
   client.set_read_timeout(10);
+  if (!bearer_token.empty()) client.set_bearer_token_auth(bearer_token.c_str());
   auto res = client.Post(path.c_str());
   if (!res) return HttpResponse{0, ""};
   return HttpResponse{res->status, res->body};

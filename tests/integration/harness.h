@@ -16,21 +16,9 @@
 #include "absl/status/statusor.h"
 #include "testing/listening_process.h"
 #include "testing/process.h"
+#include "testing/temp_dir.h"
 
 namespace modelgate::testutil {
-
-// A fresh directory under $TMPDIR, removed (recursively) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  // Writes `contents` to path()/name atomically (write + rename) and returns the full path.
-  std::string Write(const std::string& name, const std::string& contents) const;
-
- private:
-  std::string path_;
-};
 
 // Calls `done` every `interval` until it returns true or `timeout` has passed, and returns
 // its last answer: for a state another process reaches on its own schedule (a counter, a
@@ -40,9 +28,9 @@ bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds time
 
 // The start of a config with the gRPC and admin listeners on 127.0.0.1:0 and `backends`
 // (name, address) declared, followed by `rest` (routes, proxy settings): the part every
-// integration test shares.
+// integration test shares. `admin_extra` adds keys to the admin block ("token_file: token").
 std::string LoopbackConfig(const std::vector<std::pair<std::string, std::string>>& backends,
-                           const std::string& rest);
+                           const std::string& rest, const std::string& admin_extra = "");
 
 // A fake model server; `name` is what ModelInfer/Echo report as the serving model.
 absl::StatusOr<ListeningProcess> StartFakeModel(const std::string& name,
@@ -55,9 +43,8 @@ struct HttpResponse {
 
 class Modelgate {
  public:
-  // Starts `modelgate serve --config config_path` and waits for its "listening" line.
-  // `launcher` (e.g. {"/usr/bin/prlimit", "--nofile=128:128", "--"}) is prepended to the
-  // command line; it must exec modelgate in the same process.
+  // Starts `modelgate serve --config config_path` and waits for its "listening" line. A
+  // `launcher` runs it, e.g. {"/usr/bin/prlimit", "--nofile=64:64", "--"}.
   static absl::StatusOr<std::unique_ptr<Modelgate>> Start(
       const std::string& config_path, const std::vector<std::string>& launcher = {});
 
@@ -67,7 +54,8 @@ class Modelgate {
   std::shared_ptr<grpc::Channel> NewChannel(int64_t max_message_bytes = 64 << 20) const;
 
   HttpResponse Get(const std::string& path) const;
-  HttpResponse Post(const std::string& path) const;
+  // With `Authorization: Bearer <bearer_token>` unless it is empty.
+  HttpResponse Post(const std::string& path, const std::string& bearer_token = "") const;
   // Value of the first /metrics sample whose line starts with `series` (e.g.
   // `modelgate_requests_total{arm="legacy",code="OK",route="infer"}`), or -1 if absent.
   double Metric(const std::string& series) const;

@@ -22,13 +22,17 @@ using modelgate::testing::Echo;
 using modelgate::testing::EchoRequest;
 using modelgate::testing::EchoResponse;
 
+constexpr char kToken[] = "reload-test-token";
+
+// POST /api/v1/reload needs the bearer token in admin.token_file (written by the fixture).
 std::string Config(const std::string& legacy, const std::string& candidate,
                    const std::string& target) {
   return testutil::LoopbackConfig({{"legacy", legacy}, {"candidate", candidate}}, R"(
 routes:
   - name: echo
     strategy: forward
-    forward: {backend: )" + target + "}\n");
+    forward: {backend: )" + target + "}\n",
+                                  "token_file: token");
 }
 
 constexpr char kGeneration1[] = "modelgate_config_info{generation=\"1\"";
@@ -43,6 +47,7 @@ class Reload : public ::testing::Test {
     ASSERT_TRUE(legacy.ok() && candidate.ok());
     legacy_.emplace(std::move(*legacy));
     candidate_.emplace(std::move(*candidate));
+    dir_.Write("token", std::string(kToken) + "\n");
   }
   std::string ConfigFor(const std::string& target) {
     return Config(legacy_->address, candidate_->address, target);
@@ -96,7 +101,7 @@ TEST_F(Reload, BadConfigIsRejectedCountedAndChangesNothing) {
   EXPECT_EQ(mg_->WaitForMetric(kReloadError, 1), 1);
   EXPECT_EQ(ServedBy(), "legacy");
   EXPECT_TRUE(HasSeries(kGeneration1));
-  auto api = mg_->Post("/api/v1/reload");
+  auto api = mg_->Post("/api/v1/reload", kToken);
   EXPECT_EQ(api.status, 400);
   EXPECT_NE(api.body.find("routes[0].forward.backend"), std::string::npos) << api.body;
   EXPECT_EQ(mg_->Metric(kReloadError), 2);
@@ -125,7 +130,7 @@ TEST_F(Reload, KubernetesConfigMapSymlinkSwapIsPickedUp) {
 TEST_F(Reload, SighupAndAdminApiReloadAndUnchangedFilesAreNoOps) {
   const std::string path = dir_.Write("config.yaml", ConfigFor("legacy"));
   StartProxy(path);
-  auto unchanged = mg_->Post("/api/v1/reload");
+  auto unchanged = mg_->Post("/api/v1/reload", kToken);
   EXPECT_EQ(unchanged.status, 200);
   EXPECT_NE(unchanged.body.find("unchanged"), std::string::npos) << unchanged.body;
   // Write the new file in place (no rename), then signal: both the watcher and SIGHUP may
