@@ -16,6 +16,7 @@
 #include "common/process_setup.h"
 #include "config/file_watcher.h"
 #include "config/loader.h"
+#include "config/value_syntax.h"
 #include "control/config_reloader.h"
 #include "monitor/monitor_engine.h"
 #include "proxy/server.h"
@@ -92,6 +93,7 @@ int Serve(const std::string& config_path) {
   control::ConfigReloader reloader(config_path, proxy->get(), &metrics);
   admin::AdminHooks hooks;
   hooks.reload = [&reloader] { return reloader.Reload("admin api"); };
+  hooks.listener_problem = [server = proxy->get()] { return server->ListenerProblem(); };
   hooks.route_stats = [&monitors](const std::string& route) -> absl::StatusOr<std::string> {
     auto report = monitors.RouteStats(route);
     if (!report.ok()) return report.status();
@@ -107,8 +109,8 @@ int Serve(const std::string& config_path) {
 
   std::string grpc_host, admin_host;
   int unused_port;
-  admin::SplitHostPort(loaded.config.listen, &grpc_host, &unused_port);
-  admin::SplitHostPort(loaded.config.admin.listen, &admin_host, &unused_port);
+  config::SplitHostPort(loaded.config.listen, &grpc_host, &unused_port);
+  config::SplitHostPort(loaded.config.admin.listen, &admin_host, &unused_port);
   // Tests and scripts read the ports from this line (port 0 in the config means "pick one").
   std::printf("modelgate listening grpc=%s:%d admin=%s:%d\n", grpc_host.c_str(),
               (*proxy)->port(), admin_host.c_str(), (*admin)->port());

@@ -11,20 +11,10 @@
 #include "admin/http_server.h"
 #include "admin/router.h"
 #include "admin/stats_routes.h"
+#include "config/value_syntax.h"
 #include "proxy/server.h"
 
 namespace modelgate::admin {
-
-bool SplitHostPort(const std::string& listen, std::string* host, int* port) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  std::string h = listen.substr(0, colon);
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  if (!absl::SimpleAtoi(listen.substr(colon + 1), port) || *port < 0 || *port > 65535)
-    return false;
-  *host = h;
-  return true;
-}
 
 AdminServer::AdminServer() = default;
 
@@ -34,7 +24,7 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(const std::strin
                                                                 AdminHooks hooks) {
   std::string host;
   int port = 0;
-  if (!SplitHostPort(listen, &host, &port))
+  if (!config::SplitHostPort(listen, &host, &port))
     return absl::InvalidArgumentError(absl::StrCat("admin.listen: malformed address ", listen));
   std::unique_ptr<AdminServer> self(new AdminServer());
   auto snapshot = [proxy] { return proxy->snapshot(); };

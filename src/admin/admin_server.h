@@ -56,7 +56,5 @@ class AdminServer {
   std::unique_ptr<HttpServer> http_;
 };
 
-// Splits "host:port" (also "[v6]:port"); false if malformed.
-bool SplitHostPort(const std::string& listen, std::string* host, int* port);
 
 }  // namespace modelgate::admin

@@ -195,11 +195,8 @@ bool ClientListener::AcceptOne() {
 
 void ClientListener::Refuse(int fd, Refusal why) {
   CloseWithReset(fd);
-  {
-    absl::MutexLock lock(&mu_);
-    last_refusal_ = absl::Now();
-    last_refusal_reason_ = why;
-  }
+  last_refusal_reason_.store(static_cast<int>(why), std::memory_order_relaxed);
+  last_refusal_ns_.store(absl::GetCurrentTimeNanos(), std::memory_order_release);
   if (refused_) refused_(why);
 }
 
@@ -215,9 +212,13 @@ void ClientListener::Prune() {
 }
 
 std::optional<std::string> ClientListener::Problem() const {
-  absl::MutexLock lock(&mu_);
-  if (absl::Now() - last_refusal_ > options_.problem_window) return std::nullopt;
-  if (last_refusal_reason_ == Refusal::kDescriptors) {
+  const int64_t last = last_refusal_ns_.load(std::memory_order_acquire);
+  if (last == 0 ||
+      absl::Nanoseconds(absl::GetCurrentTimeNanos() - last) > options_.problem_window) {
+    return std::nullopt;
+  }
+  if (last_refusal_reason_.load(std::memory_order_relaxed) ==
+      static_cast<int>(Refusal::kDescriptors)) {
     return absl::StrCat("the gRPC listener is refusing new client connections: out of file "
                         "descriptors (RLIMIT_NOFILE ",
                         DescriptorLimit(), ")");

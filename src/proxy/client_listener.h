@@ -89,8 +89,9 @@ class ClientListener {
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<int, ino_t> open_ ABSL_GUARDED_BY(mu_);  // fd -> inode when handed out
-  absl::Time last_refusal_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-  Refusal last_refusal_reason_ ABSL_GUARDED_BY(mu_) = Refusal::kLimit;
+  // Read by Problem() on the admin event loop, which must never wait for the accept thread.
+  std::atomic<int64_t> last_refusal_ns_{0};
+  std::atomic<int> last_refusal_reason_{0};
   bool stopped_ = false;
 };
 

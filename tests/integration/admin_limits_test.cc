@@ -75,12 +75,12 @@ class AdminLimits : public ::testing::Test {
     ASSERT_TRUE(legacy.ok()) << legacy.status();
     legacy_.emplace(std::move(*legacy));
   }
-  void Start(const std::vector<std::string>& launcher = {}) {
+  void Start(const std::vector<std::string>& launcher = {}, const std::string& proxy = "") {
     const std::string path = dir_.Write(
         "config.yaml",
         testutil::LoopbackConfig({{"legacy", legacy_->address}},
-                                 "routes: [{name: r, strategy: forward, forward: {backend: "
-                                 "legacy}}]\n"));
+                                 proxy + "routes: [{name: r, strategy: forward, forward: {backend: "
+                                         "legacy}}]\n"));
     auto mg = testutil::Modelgate::Start(path, launcher);
     ASSERT_TRUE(mg.ok()) << mg.status();
     mg_ = std::move(*mg);
@@ -237,9 +237,10 @@ TEST_F(AdminLimits, FiveHundredParallelScrapesAreAllAnsweredWhileReadyzAnswers) 
 }
 
 TEST_F(AdminLimits, OutOfDescriptorsHealthzIsStillAnswered) {
-  Start({"/usr/bin/prlimit", "--nofile=64:64", "--"});
-  // Raw TCP connections to the gRPC port take every descriptor the process has left (gRPC
-  // accepts them and waits for their HTTP/2 preface); the admin server cannot free those.
+  // A client-connection cap above the descriptor limit lets raw TCP connections to the gRPC
+  // port take every descriptor the process has left (they wait for their HTTP/2 preface); the
+  // admin server cannot free those. (By default the cap stays below the limit.)
+  Start({"/usr/bin/prlimit", "--nofile=64:64", "--"}, "proxy: {max_client_connections: 1000}\n");
   std::vector<RawConnection> grpc;
   const int grpc_port = std::stoi(mg_->grpc_address().substr(mg_->grpc_address().rfind(':') + 1));
   for (int i = 0; i < 80; ++i) {
@@ -249,22 +250,24 @@ TEST_F(AdminLimits, OutOfDescriptorsHealthzIsStillAnswered) {
   }
   ASSERT_TRUE(testutil::PollUntil([&] { return OpenDescriptors(pid()) >= 64; }, seconds(10)))
       << OpenDescriptors(pid()) << " descriptors open";
-  // Each probe is accepted with the reserve descriptor, which comes back after it.
+  // Each probe is accepted with the reserve descriptor, which comes back after it. It is
+  // answered, and it says the truth: the gRPC listener is refusing clients for lack of
+  // descriptors (503), which is what liveness and readiness must report.
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(Probe("/healthz"), 200) << "probe " << i;
-    EXPECT_EQ(Probe("/readyz"), 200) << "probe " << i;
+    EXPECT_EQ(Probe("/healthz"), 503) << "probe " << i;
+    EXPECT_EQ(Probe("/readyz"), 503) << "probe " << i;
   }
   // Idle admin connections on top: the oldest make room for the probes.
   std::vector<RawConnection> idle;
   for (int i = 0; i < 150; ++i) idle.push_back(Connect());
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(Probe("/healthz"), 200) << "probe " << i;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Probe("/healthz"), 503) << "probe " << i;
   // No busy loop while out of descriptors with connections still arriving.
   for (int i = 0; i < 20; ++i) idle.push_back(Connect());
   const double cpu_before = CpuSeconds(pid());
   std::this_thread::sleep_for(seconds(2));
   const double cpu = CpuSeconds(pid()) - cpu_before;
   EXPECT_LT(cpu, 1.0) << "CPU seconds in 2 s";
-  EXPECT_EQ(Probe("/healthz"), 200);
+  EXPECT_EQ(Probe("/healthz"), 503);
   std::cout << "[ figures  ] out of descriptors: " << probes_ << " probes answered, slowest "
             << Seconds(slowest_probe_) * 1000 << " ms; CPU " << cpu << " s over 2 s\n";
 }
