@@ -7,6 +7,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "config/route_schema.h"
+#include "config/target_syntax.h"
+#include "config/upstream_schema.h"
 #include "config/value_syntax.h"
 #include "config/yaml_reader.h"
 
@@ -38,7 +40,7 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
   if (!ExpectMap(node, "proxy", diag)) return;
   MapReader proxy(node, "proxy",
                   {"threads", "max_message_bytes", "drain_seconds", "unary_methods",
-                   "descriptor_sets", "max_inflight_calls"},
+                   "descriptor_sets", "max_inflight_calls", "upstream"},
                   diag);
   if (const YamlNode* n = proxy.Find("threads")) {
     if (auto v = ReadInt(*n, proxy.PathOf("threads"), diag, 1, kMaxThreads)) {
@@ -73,6 +75,9 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
       }
     }
   }
+  if (const YamlNode* n = proxy.Find("upstream")) {
+    ReadUpstream(*n, proxy.PathOf("upstream"), "defaults", diag, out.upstream);
+  }
   if (const YamlNode* n = proxy.Find("descriptor_sets")) {
     const std::string path = proxy.PathOf("descriptor_sets");
     if (ExpectList(*n, path, diag)) {
@@ -89,7 +94,8 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
 
 // Returns true when every backend has a readable name, i.e. when a reference that matches
 // none of them is certainly wrong.
-bool ReadBackends(const YamlNode& node, Diagnostics& diag, std::vector<Backend>& out) {
+bool ReadBackends(const YamlNode& node, const UpstreamConfig& upstream, Diagnostics& diag,
+                  std::vector<Backend>& out) {
   if (!ExpectList(node, "backends", diag)) return false;
   if (node.items.empty()) {
     diag.Add(node.pos, "backends", "must list at least one backend");
@@ -104,9 +110,10 @@ bool ReadBackends(const YamlNode& node, Diagnostics& diag, std::vector<Backend>&
       all_named = false;
       continue;
     }
-    MapReader backend(item, path, {"name", "address", "authority"}, diag);
+    MapReader backend(item, path, {"name", "address", "authority", "lb_policy", "upstream"}, diag);
     Backend b;
     b.pos = item.pos;
+    b.upstream = upstream;
     bool named = false;
     if (const YamlNode* n = backend.Require("name")) {
       const std::string name_path = backend.PathOf("name");
@@ -139,6 +146,12 @@ bool ReadBackends(const YamlNode& node, Diagnostics& diag, std::vector<Backend>&
         if (diag.Check(CheckAuthority(*s), n->pos, authority_path)) b.authority = *s;
       }
     }
+    if (const YamlNode* n = backend.Find("lb_policy")) {
+      ReadLbPolicy(*n, backend.PathOf("lb_policy"), diag, b.lb_policy);
+    }
+    if (const YamlNode* n = backend.Find("upstream")) {
+      ReadUpstream(*n, backend.PathOf("upstream"), "proxy.upstream", diag, b.upstream);
+    }
     if (named) out.push_back(std::move(b));
   }
   return all_named;
@@ -160,7 +173,7 @@ void BuildConfig(const YamlNode& root, Diagnostics& diag, Config& out) {
   if (const YamlNode* n = top.Find("proxy")) ReadProxy(*n, diag, out.proxy);
   bool backends_complete = false;
   if (const YamlNode* n = top.Require("backends")) {
-    backends_complete = ReadBackends(*n, diag, out.backends);
+    backends_complete = ReadBackends(*n, out.proxy.upstream, diag, out.backends);
   }
   if (const YamlNode* n = top.Require("routes")) {
     ReadRoutes(*n, backends_complete ? &out.backends : nullptr, diag, out.routes);
