@@ -55,6 +55,9 @@ class Metrics {
   std::unique_ptr<ArmMetrics> ForArm(const std::string& route, const std::string& arm);
   std::unique_ptr<BackendMetrics> ForBackend(const std::string& backend);
   prometheus::Gauge* Inflight(const std::string& route);
+  // modelgate_backend_connected{backend}: set off the request path by the upstream pool.
+  prometheus::Gauge* BackendConnected(const std::string& backend);
+  void RemoveBackendConnected(prometheus::Gauge* series);
   prometheus::Counter* Unrouted();
   prometheus::Counter* Overloaded();
 
@@ -73,6 +76,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* duration_;
   prometheus::Family<prometheus::Counter>* upstream_errors_;
   prometheus::Family<prometheus::Gauge>* inflight_;
+  prometheus::Family<prometheus::Gauge>* backend_connected_;
   prometheus::Family<prometheus::Counter>* unrouted_;
   prometheus::Family<prometheus::Counter>* overloaded_;
   prometheus::Family<prometheus::Gauge>* config_info_;
