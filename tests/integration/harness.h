@@ -53,10 +53,21 @@ struct HttpResponse {
   std::string body;
 };
 
+// Every line of a file (empty if it cannot be read), e.g. a process's captured stderr.
+std::vector<std::string> ReadLines(const std::string& path);
+
 class Modelgate {
  public:
+  struct Options {
+    std::vector<std::string> extra_args;  // after `serve --config FILE`
+    std::string stderr_path;              // "" = inherit (the test log); else written there
+  };
   // Starts `modelgate serve --config config_path` and waits for its "listening" line.
-  static absl::StatusOr<std::unique_ptr<Modelgate>> Start(const std::string& config_path);
+  static absl::StatusOr<std::unique_ptr<Modelgate>> Start(const std::string& config_path,
+                                                          const Options& options);
+  static absl::StatusOr<std::unique_ptr<Modelgate>> Start(const std::string& config_path) {
+    return Start(config_path, Options());
+  }
 
   const std::string& grpc_address() const { return grpc_address_; }
   int admin_port() const { return admin_port_; }
