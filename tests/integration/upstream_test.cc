@@ -37,6 +37,12 @@ routes:
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+// A loopback config with one backend, "legacy", written out as `{name: legacy, <fields>}`.
+std::string LegacyConfig(const std::string& fields, const std::string& routes = kForwardToLegacy) {
+  return absl::StrCat("listen: 127.0.0.1:0\nadmin: {listen: 127.0.0.1:0}\nbackends:\n",
+                      "  - {name: legacy, ", fields, "}\n", routes);
+}
+
 // One Echo call through `stub`: the backend's response, or nullopt (printing why) on error.
 std::optional<EchoResponse> Echo1(Echo::Stub& stub,
                                   std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
@@ -110,11 +116,7 @@ TEST_F(Upstreams, RoundRobinSpreadsCallsOverEveryResolvedAddress) {
 
 TEST_F(Upstreams, PickFirstPinsCallsToOneAddress) {
   StartPods();
-  std::string yaml = testutil::LoopbackConfig({}, kForwardToLegacy);
-  yaml.replace(yaml.find("routes:"), 0,
-               absl::StrCat("  - {name: legacy, address: \"", pods_target_,
-                            "\", lb_policy: pick_first}\n"));
-  StartProxy(yaml);
+  StartProxy(LegacyConfig(absl::StrCat("address: \"", pods_target_, "\", lb_policy: pick_first")));
   EXPECT_EQ(Spread(*stub_, 50), (std::map<std::string, int>{{"a", 50}}));
 }
 
@@ -134,16 +136,11 @@ TEST_F(Upstreams, ReloadKeepsTheConnectionOfAnUnchangedBackend) {
   auto backend = testutil::StartFakeModel("legacy");
   ASSERT_TRUE(backend.ok()) << backend.status();
   const auto config = [&](const std::string& route_name, const std::string& reconnect_max) {
-    std::string yaml = testutil::LoopbackConfig({}, absl::StrCat(R"(
-routes:
-  - name: )", route_name, R"(
-    strategy: forward
-    forward: {backend: legacy}
-)"));
-    yaml.replace(yaml.find("routes:"), 0,
-                 absl::StrCat("  - {name: legacy, address: \"", backend->address,
-                              "\", upstream: {reconnect_max_seconds: ", reconnect_max, "}}\n"));
-    return yaml;
+    return LegacyConfig(
+        absl::StrCat("address: \"", backend->address,
+                     "\", upstream: {reconnect_max_seconds: ", reconnect_max, "}"),
+        absl::StrCat("routes:\n  - {name: ", route_name,
+                     ", strategy: forward, forward: {backend: legacy}}\n"));
   };
   const std::string path = dir_.Write("config.yaml", config("first", "1"));
   auto mg = testutil::Modelgate::Start(path);
