@@ -1,7 +1,10 @@
-// The watcher thread: one pending NotifyOnStateChange per channel, re-armed after each return.
+// The watcher thread: one round over the watched channels per period.
 #include "proxy/connectivity_watcher.h"
 
 #include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
 
 namespace modelgate::proxy {
 
@@ -17,19 +20,18 @@ uint64_t ConnectivityWatcher::Watch(std::shared_ptr<grpc::Channel> channel) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return 0;
   const uint64_t id = next_id_++;
-  auto w = std::make_unique<Watched>();
-  w->id = id;
-  w->last = channel->GetState(/*try_to_connect=*/true);
-  w->channel = std::move(channel);
-  Arm(w.get());
-  watched_.emplace(id, std::move(w));
+  const grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
+  watched_.emplace(id, Watched{std::move(channel), state});
   return id;
 }
 
 void ConnectivityWatcher::Unwatch(uint64_t id) {
+  std::shared_ptr<grpc::Channel> dropped;  // released after the lock
   absl::MutexLock lock(&mu_);
   auto it = watched_.find(id);
-  if (it != watched_.end()) it->second->unwatched = true;
+  if (it == watched_.end()) return;
+  dropped = std::move(it->second.channel);
+  watched_.erase(it);
 }
 
 void ConnectivityWatcher::Stop() {
@@ -38,55 +40,31 @@ void ConnectivityWatcher::Stop() {
     if (stopping_) return;
     stopping_ = true;
   }
-  // Nothing is armed after stopping_ is set, so every pending tag comes back by its deadline,
-  // after which the queue reports SHUTDOWN and the thread ends.
-  cq_.Shutdown();
   thread_.join();
-}
-
-void ConnectivityWatcher::Arm(Watched* w) {
-  w->channel->NotifyOnStateChange(w->last, std::chrono::system_clock::now() + period_, &cq_, w);
+  absl::MutexLock lock(&mu_);
+  watched_.clear();
 }
 
 void ConnectivityWatcher::Run() {
-  auto next_tick = std::chrono::system_clock::now() + period_;
+  std::vector<std::pair<uint64_t, grpc_connectivity_state>> changes;
   while (true) {
-    void* tag = nullptr;
-    bool ok = false;
-    const auto status = cq_.AsyncNext(&tag, &ok, next_tick);
-    if (status == grpc::CompletionQueue::SHUTDOWN) break;
-    if (status == grpc::CompletionQueue::GOT_EVENT) OnNotification(static_cast<Watched*>(tag));
-    const auto now = std::chrono::system_clock::now();
-    if (now >= next_tick) {
-      if (on_tick_) on_tick_();
-      next_tick = now + period_;
+    changes.clear();
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(period_))) return;
+      for (auto& [id, w] : watched_) {
+        const grpc_connectivity_state state = w.channel->GetState(/*try_to_connect=*/false);
+        if (state == GRPC_CHANNEL_IDLE) w.channel->GetState(/*try_to_connect=*/true);
+        if (state == w.last) continue;
+        w.last = state;
+        changes.emplace_back(id, state);
+      }
     }
-  }
-}
-
-void ConnectivityWatcher::OnNotification(Watched* w) {
-  // `ok` only says whether the state changed before the deadline; reading the state answers
-  // that too, and also catches a change that happened after the deadline fired.
-  std::unique_ptr<Watched> done;  // destroyed (with its channel reference) outside the lock
-  grpc_connectivity_state state;
-  bool changed = false;
-  uint64_t id;
-  {
-    absl::MutexLock lock(&mu_);
-    id = w->id;
-    if (stopping_ || w->unwatched) {
-      auto it = watched_.find(id);
-      done = std::move(it->second);
-      watched_.erase(it);
-      return;
+    if (on_change_) {
+      for (const auto& [id, state] : changes) on_change_(id, state);
     }
-    state = w->channel->GetState(/*try_to_connect=*/false);
-    if (state == GRPC_CHANNEL_IDLE) w->channel->GetState(/*try_to_connect=*/true);
-    changed = state != w->last;
-    w->last = state;
-    Arm(w);
+    if (on_tick_) on_tick_();
   }
-  if (changed && on_change_) on_change_(id, state);
 }
 
 }  // namespace modelgate::proxy

@@ -44,8 +44,8 @@ class UpstreamPool {
   // series of backends no longer configured are removed.
   void Publish(const std::vector<config::Backend>& backends) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Drops the channels no snapshot uses any more (the watcher thread also does this about
-  // twice a second); returns how many channels remain.
+  // Drops the channels no snapshot uses any more (the watcher thread also does this every
+  // 100 ms); returns how many channels remain.
   size_t ReleaseUnused() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Stops watching (no more gauge updates or logs). Idempotent.

@@ -55,10 +55,19 @@ class StateLog {
     absl::MutexLock lock(&mu_);
     seen_.push_back(s);
   }
-  bool WaitFor(grpc_connectivity_state s) {
-    absl::MutexLock lock(&mu_);
-    const auto seen = [&] { return std::find(seen_.begin(), seen_.end(), s) != seen_.end(); };
-    return mu_.AwaitWithTimeout(absl::Condition(&seen), absl::Seconds(20));
+  // Meanwhile lets gRPC make network progress on `channel`: in the proxy its worker threads
+  // poll, but this test has no other thread that does.
+  bool WaitFor(grpc_connectivity_state s, grpc::Channel& channel) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (std::find(seen_.begin(), seen_.end(), s) != seen_.end()) return true;
+      }
+      channel.WaitForStateChange(channel.GetState(/*try_to_connect=*/false),
+                                 std::chrono::system_clock::now() + std::chrono::milliseconds(20));
+    }
+    return false;
   }
 
  private:
@@ -73,11 +82,12 @@ TEST(ConnectivityWatcher, ReportsChangesAndReconnectsAChannelThatWentIdle) {
                               std::chrono::milliseconds(50));
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
   ASSERT_NE(watcher.Watch(channel), 0u);  // starts connecting: no call is ever made
-  EXPECT_TRUE(log.WaitFor(GRPC_CHANNEL_READY));
+  EXPECT_TRUE(log.WaitFor(GRPC_CHANNEL_READY, *channel));
   // pick_first goes IDLE when its connection drops; only a new connection attempt (the
-  // watcher's, as no call is made) can then reach TRANSIENT_FAILURE.
+  // watcher's: no call is made, and waiting for a state change does not connect) can then
+  // reach TRANSIENT_FAILURE.
   server.Stop();
-  EXPECT_TRUE(log.WaitFor(GRPC_CHANNEL_TRANSIENT_FAILURE));
+  EXPECT_TRUE(log.WaitFor(GRPC_CHANNEL_TRANSIENT_FAILURE, *channel));
   watcher.Stop();
   EXPECT_EQ(watcher.Watch(channel), 0u);
 }
