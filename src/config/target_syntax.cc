@@ -110,7 +110,9 @@ absl::Status CheckBackendAddress(absl::string_view target) {
     return absl::OkStatus();
   }
   if (absl::ConsumePrefix(&target, "unix-abstract:")) {
-    if (target.empty()) return Invalid("unix-abstract: address needs a name, e.g. unix-abstract:model");
+    if (target.empty()) {
+      return Invalid("unix-abstract: address needs a name, e.g. unix-abstract:model");
+    }
     return absl::OkStatus();
   }
   const absl::string_view original = target;
@@ -125,7 +127,9 @@ absl::Status CheckBackendAddress(absl::string_view target) {
                                 " (use ", kForms, ")"));
   }
   const std::optional<HostPort> hp = SplitHostPort(target);
-  if (!hp.has_value()) return Invalid(absl::StrCat("must be ", kForms, " (got ", Quote(target), ")"));
+  if (!hp.has_value()) {
+    return Invalid(absl::StrCat("must be ", kForms, " (got ", Quote(target), ")"));
+  }
   return CheckPortRange(*hp, 1);
 }
 

@@ -119,7 +119,9 @@ prometheus::Gauge* Metrics::BackendConnected(const std::string& backend) {
   return &backend_connected_->Add({{"backend", backend}});
 }
 
-void Metrics::RemoveBackendConnected(prometheus::Gauge* series) { backend_connected_->Remove(series); }
+void Metrics::RemoveBackendConnected(prometheus::Gauge* series) {
+  backend_connected_->Remove(series);
+}
 
 prometheus::Counter* Metrics::Unrouted() { return unrouted_series_; }
 prometheus::Counter* Metrics::Overloaded() { return overloaded_series_; }

@@ -75,7 +75,8 @@ TEST(BackendTarget, SaysWhatIsWrongWithEachForm) {
   EXPECT_EQ(message("models"),
             "must be host:port or a gRPC target such as dns:///host:port, "
             "ipv4:addr:port,addr:port, ipv6:[addr]:port or unix:path (got \"models\")");
-  EXPECT_EQ(message("unix-abstract:"), "unix-abstract: address needs a name, e.g. unix-abstract:model");
+  EXPECT_EQ(message("unix-abstract:"),
+            "unix-abstract: address needs a name, e.g. unix-abstract:model");
   for (const char* bad : {"", "dns:", "dns:///", "ipv4:", "ipv6:", "ipv4:1.2.3:80",
                           "ipv4:256.0.0.1:80", "ipv6:[fd00::g]:80", "host :80", "dns:///a b:1"}) {
     EXPECT_FALSE(CheckBackendAddress(bad).ok()) << bad;

@@ -174,7 +174,8 @@ TEST_F(Upstreams, FirstCallFindsTheUpstreamConnected) {
   // No call has been made yet: the proxy connected on its own.
   EXPECT_EQ(mg_->Metric(kConnected), 1);
   // Time only the proxy's part: the client's own connection to the proxy is made first.
-  ASSERT_TRUE(channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)));
   const Clock::time_point first_start = Clock::now();
   ASSERT_EQ(Call(*stub_), "legacy");
   const double first = Seconds(Clock::now() - first_start);
