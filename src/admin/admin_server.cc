@@ -22,10 +22,12 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(const std::strin
                                                                 telemetry::Metrics* metrics,
                                                                 proxy::ProxyServer* proxy,
                                                                 AdminHooks hooks) {
-  std::string host;
-  int port = 0;
-  if (!config::SplitHostPort(listen, &host, &port))
+  const std::optional<config::HostPort> parts = config::SplitHostPort(listen);
+  if (!parts.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat("admin.listen: malformed address ", listen));
+  }
+  const std::string host(parts->host);
+  const int port = parts->port;
   std::unique_ptr<AdminServer> self(new AdminServer());
   auto snapshot = [proxy] { return proxy->snapshot(); };
   self->auth_ = std::make_unique<BearerTokenAuth>(

@@ -24,6 +24,27 @@ struct AdminConfig {
   std::string token_file;
 };
 
+// How modelgate connects to a backend (proxy.upstream; backends[].upstream overrides it key by
+// key). The defaults suit a sidecar next to its backends: gRPC's own (1 s first retry, growing
+// 1.6x to 120 s, 20 s connect timeout) left a restarted backend without traffic for seconds.
+struct UpstreamConfig {
+  double reconnect_initial_seconds = 0.1;  // wait after the first failed connection attempt
+  double reconnect_max_seconds = 1;        // cap of the exponential reconnect backoff
+  double connect_timeout_seconds = 5;      // minimum time one connection attempt is given
+  bool operator==(const UpstreamConfig&) const = default;
+};
+
+// How calls spread over the addresses a backend's target resolves to.
+enum class LbPolicy {
+  kRoundRobin,  // every address, in turn (a headless Service's pods)
+  kPickFirst,   // the first address that connects, until it fails
+};
+
+// The spelling in the config, which is also gRPC's policy name.
+constexpr const char* LbPolicyName(LbPolicy policy) {
+  return policy == LbPolicy::kPickFirst ? "pick_first" : "round_robin";
+}
+
 struct ProxyConfig {
   int threads = 1;                            // completion-queue polling threads
   int64_t max_message_bytes = 16 * 1024 * 1024;  // both directions, server and upstream
@@ -43,14 +64,19 @@ struct ProxyConfig {
   // (paths relative to the config's directory).
   std::vector<std::string> descriptor_sets;
   std::vector<SourcePos> descriptor_set_pos;  // where each was named, for errors
+  UpstreamConfig upstream;                     // defaults for every backend
 };
 
 struct Backend {
   std::string name;
-  std::string address;  // host:port (gRPC target)
+  // A gRPC target: host:port, dns:[//dns-server/]host:port, ipv4:addr:port[,addr:port...],
+  // ipv6:[addr]:port[,...], unix:path or unix-abstract:name.
+  std::string address;
   // :authority of calls to it; "" = the address. For a backend reached through a gateway that
   // routes by host (e.g. a KServe/Knative ingress).
   std::string authority;
+  LbPolicy lb_policy = LbPolicy::kRoundRobin;
+  UpstreamConfig upstream;  // proxy.upstream with this backend's overrides applied
   SourcePos pos;
 };
 

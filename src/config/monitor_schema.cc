@@ -51,21 +51,9 @@ void ReadIntIn(const MapReader& map, absl::string_view key, Diagnostics& diag, i
 void ReadChoice(const MapReader& map, absl::string_view key,
                 const std::vector<absl::string_view>& choices, Diagnostics& diag,
                 std::string& out) {
-  const YamlNode* n = map.Find(key);
-  if (n == nullptr) return;
-  const std::string path = map.PathOf(key);
-  auto s = ReadString(*n, path, diag);
-  if (!s) return;
-  for (absl::string_view c : choices) {
-    if (c == *s) {
-      out = *s;
-      return;
-    }
+  if (const YamlNode* n = map.Find(key)) {
+    if (auto s = config::ReadChoice(*n, map.PathOf(key), choices, diag)) out = *s;
   }
-  std::string message =
-      absl::StrCat("must be one of ", absl::StrJoin(choices, ", "), " (got ", Quote(*s), ")");
-  if (auto guess = ClosestMatch(*s, choices)) absl::StrAppend(&message, "; did you mean \"", *guess, "\"?");
-  diag.Add(n->pos, path, message);
 }
 
 void ReadDrift(const YamlNode& node, const std::string& path, Diagnostics& diag, DriftConfig& out) {

@@ -2,11 +2,14 @@
 #include "config/schema.h"
 
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "config/route_schema.h"
+#include "config/target_syntax.h"
+#include "config/upstream_schema.h"
 #include "config/value_syntax.h"
 #include "config/yaml_reader.h"
 
@@ -52,7 +55,7 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
   MapReader proxy(node, "proxy",
                   {"threads", "max_message_bytes", "drain_seconds", "unary_methods",
                    "descriptor_sets", "max_inflight_calls", "max_client_connections",
-                   "client_idle_timeout_seconds"},
+                   "client_idle_timeout_seconds", "upstream"},
                   diag);
   if (const YamlNode* n = proxy.Find("threads")) {
     if (auto v = ReadInt(*n, proxy.PathOf("threads"), diag, 1, kMaxThreads)) {
@@ -97,6 +100,9 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
       }
     }
   }
+  if (const YamlNode* n = proxy.Find("upstream")) {
+    ReadUpstream(*n, proxy.PathOf("upstream"), "defaults", diag, out.upstream);
+  }
   if (const YamlNode* n = proxy.Find("descriptor_sets")) {
     const std::string path = proxy.PathOf("descriptor_sets");
     if (ExpectList(*n, path, diag)) {
@@ -113,7 +119,8 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
 
 // Returns true when every backend has a readable name, i.e. when a reference that matches
 // none of them is certainly wrong.
-bool ReadBackends(const YamlNode& node, Diagnostics& diag, std::vector<Backend>& out) {
+bool ReadBackends(const YamlNode& node, const UpstreamConfig& upstream, Diagnostics& diag,
+                  std::vector<Backend>& out) {
   if (!ExpectList(node, "backends", diag)) return false;
   if (node.items.empty()) {
     diag.Add(node.pos, "backends", "must list at least one backend");
@@ -128,9 +135,10 @@ bool ReadBackends(const YamlNode& node, Diagnostics& diag, std::vector<Backend>&
       all_named = false;
       continue;
     }
-    MapReader backend(item, path, {"name", "address", "authority"}, diag);
+    MapReader backend(item, path, {"name", "address", "authority", "lb_policy", "upstream"}, diag);
     Backend b;
     b.pos = item.pos;
+    b.upstream = upstream;
     bool named = false;
     if (const YamlNode* n = backend.Require("name")) {
       const std::string name_path = backend.PathOf("name");
@@ -163,6 +171,12 @@ bool ReadBackends(const YamlNode& node, Diagnostics& diag, std::vector<Backend>&
         if (diag.Check(CheckAuthority(*s), n->pos, authority_path)) b.authority = *s;
       }
     }
+    if (const YamlNode* n = backend.Find("lb_policy")) {
+      ReadLbPolicy(*n, backend.PathOf("lb_policy"), diag, b.lb_policy);
+    }
+    if (const YamlNode* n = backend.Find("upstream")) {
+      ReadUpstream(*n, backend.PathOf("upstream"), "proxy.upstream", diag, b.upstream);
+    }
     if (named) out.push_back(std::move(b));
   }
   return all_named;
@@ -171,15 +185,11 @@ bool ReadBackends(const YamlNode& node, Diagnostics& diag, std::vector<Backend>&
 // The gRPC and admin listeners cannot share a port: such a config would pass validation and
 // then fail at serve. A wildcard host (0.0.0.0, ::) conflicts with any host on the same port.
 void CheckListenersDistinct(const YamlNode& admin_node, const Config& config, Diagnostics& diag) {
-  std::string grpc_host, admin_host;
-  int grpc_port = 0, admin_port = 0;
-  if (!SplitHostPort(config.listen, &grpc_host, &grpc_port) ||
-      !SplitHostPort(config.admin.listen, &admin_host, &admin_port) || grpc_port == 0 ||
-      grpc_port != admin_port) {
-    return;
-  }
-  const auto wildcard = [](const std::string& h) { return h == "0.0.0.0" || h == "::"; };
-  if (grpc_host != admin_host && !wildcard(grpc_host) && !wildcard(admin_host)) return;
+  const std::optional<HostPort> grpc = SplitHostPort(config.listen);
+  const std::optional<HostPort> admin = SplitHostPort(config.admin.listen);
+  if (!grpc || !admin || grpc->port == 0 || grpc->port != admin->port) return;
+  const auto wildcard = [](absl::string_view h) { return h == "0.0.0.0" || h == "::"; };
+  if (grpc->host != admin->host && !wildcard(grpc->host) && !wildcard(admin->host)) return;
   SourcePos pos = admin_node.pos;
   for (const YamlEntry& e : admin_node.entries) {
     if (e.key.scalar == "listen") pos = e.value.pos;
@@ -208,7 +218,7 @@ void BuildConfig(const YamlNode& root, Diagnostics& diag, Config& out) {
   if (const YamlNode* n = top.Find("proxy")) ReadProxy(*n, diag, out.proxy);
   bool backends_complete = false;
   if (const YamlNode* n = top.Require("backends")) {
-    backends_complete = ReadBackends(*n, diag, out.backends);
+    backends_complete = ReadBackends(*n, out.proxy.upstream, diag, out.backends);
   }
   if (const YamlNode* n = top.Require("routes")) {
     ReadRoutes(*n, backends_complete ? &out.backends : nullptr, diag, out.routes);

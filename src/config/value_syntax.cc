@@ -37,55 +37,48 @@ absl::Status Invalid(absl::string_view message) { return absl::InvalidArgumentEr
 
 }  // namespace
 
-absl::Status CheckHostPort(absl::string_view address, int min_port) {
-  const auto malformed = [&] {
-    return Invalid(
-        absl::StrCat("must be host:port, e.g. 127.0.0.1:8500 (got ", Quote(address), ")"));
-  };
-  absl::string_view host, port;
+std::optional<HostPort> SplitHostPort(absl::string_view address) {
+  HostPort out;
+  absl::string_view port;
   if (absl::StartsWith(address, "[")) {
     const size_t close = address.find(']');
     if (close == absl::string_view::npos || close + 1 >= address.size() ||
         address[close + 1] != ':') {
-      return malformed();
+      return std::nullopt;
     }
-    host = address.substr(1, close - 1);
+    out.host = address.substr(1, close - 1);
+    out.bracketed = true;
     port = address.substr(close + 2);
-    if (host.empty() || !AllOf(host, IsIpv6Char)) return malformed();
+    if (out.host.empty() || !AllOf(out.host, IsIpv6Char)) return std::nullopt;
   } else {
     const size_t colon = address.rfind(':');
-    if (colon == absl::string_view::npos) return malformed();
-    host = address.substr(0, colon);
+    if (colon == absl::string_view::npos) return std::nullopt;
+    out.host = address.substr(0, colon);
     port = address.substr(colon + 1);
-    if (host.empty() || !AllOf(host, IsHostChar)) return malformed();
+    if (out.host.empty() || !AllOf(out.host, IsHostChar)) return std::nullopt;
   }
-  int value = 0;
-  if (port.empty() || port.size() > 5 || !AllOf(port, IsDigit) || !absl::SimpleAtoi(port, &value)) {
-    return malformed();
+  if (port.empty() || port.size() > 5 || !AllOf(port, IsDigit) ||
+      !absl::SimpleAtoi(port, &out.port)) {
+    return std::nullopt;
   }
-  if (value < min_port || value > 65535) {
-    return Invalid(absl::StrCat("port must be between ", min_port, " and 65535 (got ", port, ")"));
+  return out;
+}
+
+absl::Status CheckPortRange(const HostPort& host_port, int min_port) {
+  if (host_port.port < min_port || host_port.port > 65535) {
+    return Invalid(absl::StrCat("port must be between ", min_port, " and 65535 (got ",
+                                host_port.port, ")"));
   }
   return absl::OkStatus();
 }
 
-bool SplitHostPort(absl::string_view address, std::string* host, int* port) {
-  if (!CheckHostPort(address, /*min_port=*/0).ok()) return false;
-  const size_t colon = address.rfind(':');
-  absl::string_view h = address.substr(0, colon);
-  if (absl::StartsWith(h, "[")) h = h.substr(1, h.size() - 2);
-  *host = std::string(h);
-  return absl::SimpleAtoi(address.substr(colon + 1), port);
-}
-
-absl::Status CheckBackendAddress(absl::string_view address) {
-  if (absl::StartsWith(address, "unix:")) {
-    if (address.size() == 5) {
-      return Invalid("unix: address needs a path, e.g. unix:/run/model.sock");
-    }
-    return absl::OkStatus();
+absl::Status CheckHostPort(absl::string_view address, int min_port) {
+  const std::optional<HostPort> parts = SplitHostPort(address);
+  if (!parts.has_value()) {
+    return Invalid(
+        absl::StrCat("must be host:port, e.g. 127.0.0.1:8500 (got ", Quote(address), ")"));
   }
-  return CheckHostPort(address, /*min_port=*/1);
+  return CheckPortRange(*parts, min_port);
 }
 
 absl::Status CheckAuthority(absl::string_view authority) {

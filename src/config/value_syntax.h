@@ -4,7 +4,7 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -12,15 +12,22 @@
 
 namespace modelgate::config {
 
+// The parts of "host:port" or "[ipv6]:port" (host without brackets), or nullopt unless the
+// text has that shape: a non-empty host of [A-Za-z0-9._-] (hex digits, ':' and '.' when
+// bracketed) and a port of 1-5 digits, not range-checked.
+struct HostPort {
+  absl::string_view host;
+  int port = 0;
+  bool bracketed = false;
+};
+std::optional<HostPort> SplitHostPort(absl::string_view address);
+
+// "port must be between min_port and 65535" unless it is.
+absl::Status CheckPortRange(const HostPort& host_port, int min_port);
+
 // "host:port" or "[ipv6]:port", port in [min_port, 65535]. Listeners allow port 0 (the kernel
 // picks one; tests read it back); upstream addresses need a real port.
 absl::Status CheckHostPort(absl::string_view address, int min_port);
-
-// Splits "host:port" or "[v6]:port" (brackets removed); false if malformed.
-bool SplitHostPort(absl::string_view address, std::string* host, int* port);
-
-// An upstream target: host:port (port >= 1) or "unix:PATH".
-absl::Status CheckBackendAddress(absl::string_view address);
 
 // Backend, route and arm names: [A-Za-z0-9_.-]+. They become Prometheus label values and
 // response header values, so the alphabet stays boring on purpose.

@@ -142,6 +142,23 @@ std::optional<int64_t> ReadByteSize(const YamlNode& node, absl::string_view path
   return *bytes;
 }
 
+std::optional<std::string> ReadChoice(const YamlNode& node, absl::string_view path,
+                                      const std::vector<absl::string_view>& choices,
+                                      Diagnostics& diag) {
+  std::optional<std::string> s = ReadString(node, path, diag);
+  if (!s) return std::nullopt;
+  for (absl::string_view c : choices) {
+    if (c == *s) return s;
+  }
+  std::string message =
+      absl::StrCat("must be one of ", absl::StrJoin(choices, ", "), " (got ", Quote(*s), ")");
+  if (auto guess = ClosestMatch(*s, choices)) {
+    absl::StrAppend(&message, "; did you mean \"", *guess, "\"?");
+  }
+  diag.Add(node.pos, path, message);
+  return std::nullopt;
+}
+
 std::optional<bool> ReadBool(const YamlNode& node, absl::string_view path, Diagnostics& diag) {
   if (!ExpectScalar(node, path, diag, "true or false")) return std::nullopt;
   const std::string& t = node.scalar;

@@ -40,6 +40,11 @@ std::optional<int64_t> ReadByteSize(const YamlNode& node, absl::string_view path
 // are rejected: "on" meaning true surprises people.
 std::optional<bool> ReadBool(const YamlNode& node, absl::string_view path, Diagnostics& diag);
 
+// A string that must be one of `choices` (with a "did you mean" hint otherwise).
+std::optional<std::string> ReadChoice(const YamlNode& node, absl::string_view path,
+                                      const std::vector<absl::string_view>& choices,
+                                      Diagnostics& diag);
+
 // One map of the schema. Construction reports duplicate keys (yaml-cpp keeps them silently)
 // and, when `known` is non-empty, unknown keys with a "did you mean" hint. Lookups return the
 // first occurrence of a key.

@@ -3,12 +3,19 @@
 // stays; an unchanged file (same hash) is a no-op; a good one is swapped in without dropping a
 // call. Triggered by SIGHUP, the config directory watcher and POST /api/v1/reload; serialized
 // internally, so it is safe to call from any thread.
+//
+// Logs stay quiet when triggers repeat: the watcher fires several times per edit and a broken
+// file stays broken until someone fixes it, so the errors of a rejected file are logged in full
+// once, and further rejections of the same errors only as a rate-limited reminder.
 #pragma once
 
-#include <mutex>
 #include <string>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/log_rate_limit.h"
 
 namespace modelgate::proxy {
 class ProxyServer;
@@ -25,13 +32,18 @@ class ConfigReloader {
       : path_(std::move(path)), proxy_(proxy), metrics_(metrics) {}
 
   // Returns what happened ("unchanged", "generation N, hash H") or every config error.
-  absl::StatusOr<std::string> Reload(const std::string& trigger);
+  absl::StatusOr<std::string> Reload(const std::string& trigger) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  void LogRejection(const std::string& trigger, const std::vector<std::string>& errors)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const std::string path_;
   proxy::ProxyServer* const proxy_;
   telemetry::Metrics* const metrics_;
-  std::mutex mu_;
+  absl::Mutex mu_;
+  std::string last_rejected_ ABSL_GUARDED_BY(mu_);  // errors of the last rejection, joined
+  LogRateLimiter repeat_log_{1, std::chrono::seconds(60)};
 };
 
 }  // namespace modelgate::control

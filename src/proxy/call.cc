@@ -6,6 +6,7 @@
 #include <grpcpp/support/proto_buffer_writer.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/log_rate_limit.h"
 #include "grpc/health/v1/health.pb.h"
 #include "monitor/monitor_engine.h"
 #include "proxy/server.h"
@@ -18,6 +19,10 @@ namespace {
 constexpr std::string_view kHealthCheck = "/grpc.health.v1.Health/Check";
 constexpr std::string_view kHealthWatch = "/grpc.health.v1.Health/Watch";
 constexpr char kArmHeader[] = "x-modelgate-arm";
+
+// Shedding happens at the rate of traffic: one line a second at most, whatever the load (a
+// lock-free check; the line says how many sheds it stands for).
+constinit LogRateLimiter shed_log(1, std::chrono::seconds(1));
 
 std::string_view View(const grpc::string_ref& s) { return std::string_view(s.data(), s.size()); }
 
@@ -116,6 +121,10 @@ void ProxyCall::OnAccepted(bool /*ok*/) {
 
   if (!worker_->TryStartRoutedCall()) {
     worker_->server()->metrics().Overloaded()->Increment();
+    MG_LOG_RATE_LIMITED(shed_log, kWarning,
+                        "overloaded: shedding calls with RESOURCE_EXHAUSTED (more than "
+                        "proxy.max_inflight_calls in progress; see "
+                        "modelgate_overload_rejections_total)");
     FinishLocally(grpc::StatusCode::RESOURCE_EXHAUSTED,
                   "modelgate: overloaded: too many calls in progress (proxy.max_inflight_calls)");
     return;

@@ -46,11 +46,12 @@ int64_t DescriptorLimit() {
 
 absl::StatusOr<std::unique_ptr<ClientListener>> ClientListener::Bind(const std::string& listen,
                                                                      Options options) {
-  std::string host;
-  int port = 0;
-  if (!config::SplitHostPort(listen, &host, &port)) {
+  const std::optional<config::HostPort> parts = config::SplitHostPort(listen);
+  if (!parts.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat("malformed listen address ", listen));
   }
+  const std::string host(parts->host);
+  const int port = parts->port;
   struct addrinfo hints = {};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;

@@ -11,6 +11,9 @@
 #include <grpcpp/server_posix.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "common/log.h"
 #include "common/rate_limited_log.h"
 #include "monitor/monitor_engine.h"
@@ -31,6 +34,21 @@ int64_t ClientConnectionCap(int64_t configured) {
   return std::max<int64_t>(1, limit - std::max<int64_t>(64, limit / 10));
 }
 
+// How long start and reload wait for new upstream channels to connect (DESIGN.md §2: a cold
+// channel's first call waited ~100 ms). Bounded, so a backend that is down or unresolvable
+// never holds up start or a reload; backends refusing connections fail fast and cost nothing.
+constexpr absl::Duration kConnectWait = absl::Seconds(2);
+
+// Before a snapshot takes traffic: its backends connect, and the pool learns their names.
+void WarmUp(const Snapshot& snap, UpstreamPool& pool) {
+  const absl::Time start = absl::Now();
+  const std::vector<std::string> down = snap.AwaitBackends(kConnectWait);
+  const size_t total = snap.config().backends.size();
+  MG_LOG(kInfo, total - down.size(), " of ", total, " backends connected in ",
+         absl::StrFormat("%.0f", absl::ToDoubleMilliseconds(absl::Now() - start)), " ms",
+         down.empty() ? "" : absl::StrCat(" (not connected: ", absl::StrJoin(down, ", "), ")"));
+  pool.Publish(snap.config().backends);
+}
 }  // namespace
 
 ProxyServer::ProxyServer(const config::Config& config, telemetry::Metrics* metrics,
@@ -39,7 +57,7 @@ ProxyServer::ProxyServer(const config::Config& config, telemetry::Metrics* metri
       monitors_(monitors),
       max_message_bytes_(config.proxy.max_message_bytes),
       drain_seconds_(config.proxy.drain_seconds),
-      pool_(config.proxy.max_message_bytes),
+      pool_(config.proxy.max_message_bytes, metrics),
       running_(config) {}
 
 ProxyServer::~ProxyServer() { Shutdown(); }
@@ -52,6 +70,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
     std::lock_guard<std::mutex> lock(self->mu_);
     auto snap = Snapshot::Build(config, 1, self->pool_, *metrics, monitors);
     if (!snap.ok()) return snap.status();
+    WarmUp(**snap, self->pool_);
     self->snapshot_ = *snap;
   }
   self->generation_.store(1, std::memory_order_release);
@@ -126,8 +145,9 @@ std::shared_ptr<const Snapshot> ProxyServer::snapshot() const {
 }
 
 absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config& config) {
+  absl::MutexLock apply_lock(&apply_mu_);
   std::vector<std::string> ignored;
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   config::Config effective = config;
   if (config.listen != running_.listen) {
     ignored.push_back(absl::StrCat("listen (", config.listen, ") needs a restart"));
@@ -154,14 +174,18 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
     effective.proxy.client_idle_timeout_seconds = running_.proxy.client_idle_timeout_seconds;
   }
   const uint64_t next = generation_.load(std::memory_order_acquire) + 1;
+  lock.unlock();  // snapshot() readers must not wait while the new snapshot connects
   auto snap = Snapshot::Build(effective, next, pool_, *metrics_, monitors_);
   if (!snap.ok()) return snap.status();
+  WarmUp(**snap, pool_);
+  lock.lock();
   snapshot_ = *snap;
   // Experiments that changed start fresh; unchanged ones kept their monitor (and statistics).
   if (monitors_ != nullptr) monitors_->Retain(snapshot_->Monitors());
   running_ = effective;
   generation_.store(next, std::memory_order_release);
   metrics_->SetConfigInfo(effective.hash, next);
+  pool_.ReleaseUnused();  // channels of removed backends, once no call holds the old snapshot
   return ignored;
 }
 
@@ -179,6 +203,7 @@ void ProxyServer::Shutdown() {
   listener_->Stop();
   server_->Shutdown(deadline);
   for (auto& w : workers_) w->StopAndJoin();
+  pool_.Stop();
   MG_LOG(kInfo, "stopped");
 }
 

@@ -16,6 +16,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "config/config.h"
 #include "proxy/client_listener.h"
 #include "proxy/snapshot.h"
@@ -78,9 +79,10 @@ class ProxyServer {
   std::vector<std::unique_ptr<Worker>> workers_;
   int port_ = 0;
 
+  absl::Mutex apply_mu_;  // one Apply at a time; held while its snapshot connects, mu_ is not
   mutable std::mutex mu_;
   std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
-  UpstreamPool pool_ ABSL_GUARDED_BY(mu_);
+  UpstreamPool pool_;  // thread-safe
   config::Config running_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> generation_{0};
 

@@ -62,7 +62,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
     auto rt = std::make_unique<BackendRuntime>();
     rt->name = b.name;
     rt->address = b.address;
-    rt->channel = pool.Get(b.address, b.authority);
+    rt->channel = pool.Get(b);
     rt->stub = std::make_unique<grpc::GenericStub>(rt->channel);
     rt->metrics = metrics.ForBackend(b.name);
     snap->backends_.push_back(std::move(rt));
@@ -84,6 +84,14 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
     snap->routes_.push_back(std::move(rr));
   }
   return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+std::vector<std::string> Snapshot::AwaitBackends(absl::Duration timeout) const {
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (const auto& b : backends_) channels.push_back(b->channel);
+  std::vector<std::string> names;
+  for (size_t i : AwaitConnected(channels, timeout)) names.push_back(backends_[i]->name);
+  return names;
 }
 
 std::vector<std::shared_ptr<monitor::RouteMonitor>> Snapshot::Monitors() const {

@@ -15,6 +15,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "config/config.h"
 #include "monitor/route_monitor.h"
 #include "routing/route_table.h"
@@ -73,6 +74,9 @@ class Snapshot {
                                                                monitor::MonitorEngine* monitors);
   // The route monitors this snapshot uses.
   std::vector<std::shared_ptr<monitor::RouteMonitor>> Monitors() const;
+  // Waits (at most `timeout`) until every backend's channel is connected or has failed, so the
+  // snapshot takes traffic on warm channels; returns the names of backends not connected.
+  std::vector<std::string> AwaitBackends(absl::Duration timeout) const;
 
   const config::Config& config() const { return config_; }
   uint64_t generation() const { return generation_; }

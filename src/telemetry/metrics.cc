@@ -76,6 +76,10 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                    .Name("modelgate_inflight_requests")
                    .Help("Calls in progress, by route.")
                    .Register(*registry_);
+  backend_connected_ = &prometheus::BuildGauge()
+                            .Name("modelgate_backend_connected")
+                            .Help("1 while the backend's channel has a ready connection, else 0.")
+                            .Register(*registry_);
   unrouted_ = &prometheus::BuildCounter()
                    .Name("modelgate_unrouted_requests_total")
                    .Help("Calls that matched no route (answered UNIMPLEMENTED).")
@@ -158,6 +162,14 @@ std::unique_ptr<BackendMetrics> Metrics::ForBackend(const std::string& backend) 
 
 SeriesLease<prometheus::Gauge> Metrics::Inflight(const std::string& route) {
   return SeriesLease<prometheus::Gauge>(inflight_, {{"route", route}});
+}
+
+prometheus::Gauge* Metrics::BackendConnected(const std::string& backend) {
+  return &backend_connected_->Add({{"backend", backend}});
+}
+
+void Metrics::RemoveBackendConnected(prometheus::Gauge* series) {
+  backend_connected_->Remove(series);
 }
 
 prometheus::Counter* Metrics::Unrouted() { return unrouted_series_; }

@@ -67,6 +67,9 @@ class Metrics {
   std::unique_ptr<ArmMetrics> ForArm(const std::string& route, const std::string& arm);
   std::unique_ptr<BackendMetrics> ForBackend(const std::string& backend);
   SeriesLease<prometheus::Gauge> Inflight(const std::string& route);
+  // modelgate_backend_connected{backend}: set off the request path by the upstream pool.
+  prometheus::Gauge* BackendConnected(const std::string& backend);
+  void RemoveBackendConnected(prometheus::Gauge* series);
   prometheus::Counter* Unrouted();
   prometheus::Counter* Overloaded();
   // modelgate_client_connections and modelgate_client_connections_rejected_total{reason}.
@@ -103,6 +106,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* duration_;
   prometheus::Family<prometheus::Counter>* upstream_errors_;
   prometheus::Family<prometheus::Gauge>* inflight_;
+  prometheus::Family<prometheus::Gauge>* backend_connected_;
   prometheus::Family<prometheus::Counter>* unrouted_;
   prometheus::Family<prometheus::Counter>* overloaded_;
   prometheus::Family<prometheus::Gauge>* config_info_;

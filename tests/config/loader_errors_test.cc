@@ -481,7 +481,7 @@ TEST(ConfigLoader, ReportsEveryErrorTogetherInDocumentOrder) {
                   "c.yaml:5:17: routes[0].arm_header: must be true or false (got \"1\")",
                   "c.yaml:7:33: admin.lsiten: unknown key \"lsiten\" (did you mean \"listen\"?)",
                   "c.yaml:9:40: backends[0].weight: unknown key \"weight\" (expected one of: name, "
-                  "address, authority)"));
+                  "address, authority, lb_policy, upstream)"));
 }
 
 }  // namespace

@@ -38,10 +38,22 @@ absl::StatusOr<ListeningProcess> StartFakeModel(const std::string& name,
   return StartListening(argv);
 }
 
-absl::StatusOr<std::unique_ptr<Modelgate>> Modelgate::Start(
-    const std::string& config_path, const std::vector<std::string>& launcher) {
-  std::vector<std::string> argv = launcher;
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+absl::StatusOr<std::unique_ptr<Modelgate>> Modelgate::Start(const std::string& config_path,
+                                                            const Options& options) {
+  std::vector<std::string> argv = options.launcher;
   argv.insert(argv.end(), {BinaryPath("modelgate"), "serve", "--config", config_path});
+  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  if (!options.stderr_path.empty()) {
+    // The shell only redirects stderr, then becomes modelgate (exec), so signals reach it.
+    argv.insert(argv.begin(), {"/bin/sh", "-c", "exec \"$@\" 2>\"$0\"", options.stderr_path});
+  }
   auto child = ChildProcess::Spawn(argv);
   if (!child.ok()) return child.status();
   std::unique_ptr<Modelgate> mg(new Modelgate(std::move(*child)));

@@ -41,12 +41,29 @@ struct HttpResponse {
   std::string body;
 };
 
+// Every line of a file (empty if it cannot be read), e.g. a process's captured stderr.
+std::vector<std::string> ReadLines(const std::string& path);
+
 class Modelgate {
  public:
-  // Starts `modelgate serve --config config_path` and waits for its "listening" line. A
-  // `launcher` runs it, e.g. {"/usr/bin/prlimit", "--nofile=64:64", "--"}.
+  struct Options {
+    std::vector<std::string> extra_args;  // after `serve --config FILE`
+    std::string stderr_path;              // "" = inherit (the test log); else written there
+    // Runs modelgate, e.g. {"/usr/bin/prlimit", "--nofile=64:64", "--"}; it must exec it.
+    std::vector<std::string> launcher;
+  };
+  // Starts `modelgate serve --config config_path` and waits for its "listening" line.
+  static absl::StatusOr<std::unique_ptr<Modelgate>> Start(const std::string& config_path,
+                                                          const Options& options);
+  static absl::StatusOr<std::unique_ptr<Modelgate>> Start(const std::string& config_path) {
+    return Start(config_path, Options());
+  }
   static absl::StatusOr<std::unique_ptr<Modelgate>> Start(
-      const std::string& config_path, const std::vector<std::string>& launcher = {});
+      const std::string& config_path, const std::vector<std::string>& launcher) {
+    Options options;
+    options.launcher = launcher;
+    return Start(config_path, options);
+  }
 
   const std::string& grpc_address() const { return grpc_address_; }
   int admin_port() const { return admin_port_; }

@@ -39,7 +39,7 @@ routes:
 )");
   ASSERT_TRUE(loaded.ok());
   telemetry::Metrics metrics;
-  UpstreamPool pool(loaded.config.proxy.max_message_bytes);
+  UpstreamPool pool(loaded.config.proxy.max_message_bytes, &metrics);
   auto snap = Snapshot::Build(loaded.config, 7, pool, metrics, nullptr);
   ASSERT_TRUE(snap.ok()) << snap.status();
   EXPECT_EQ((*snap)->generation(), 7u);

@@ -107,6 +107,7 @@ void FillReceivedMetadata(const grpc::ServerContext& ctx, modelgate::testing::Ec
   for (std::string& s : seen) out.add_received_metadata(std::move(s));
   const grpc::string_ref authority = ctx.ExperimentalGetAuthority();
   out.set_authority(std::string(authority.data(), authority.size()));
+  out.set_peer(ctx.peer());
 }
 
 grpc::Status ValidateEchoRequest(const modelgate::testing::EchoRequest& request) {
