@@ -15,7 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/log.h"
-#include "common/rate_limited_log.h"
+#include "common/log_rate_limit.h"
 #include "monitor/monitor_engine.h"
 #include "proxy/worker.h"
 
@@ -125,11 +125,11 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
       [metrics](ClientListener::Refusal why) {
         metrics->ClientConnectionsRejected(why == ClientListener::Refusal::kDescriptors)
             ->Increment();
-        static RateLimitedLog log(absl::Seconds(10));
-        log.Log(LogLevel::kWarning, why == ClientListener::Refusal::kDescriptors
-                              ? "refusing client connections: out of file descriptors"
-                              : "refusing client connections: proxy.max_client_connections "
-                                "reached");
+        static LogRateLimiter refusal_log(1, std::chrono::seconds(10));
+        MG_LOG_RATE_LIMITED(refusal_log, kWarning, "refusing client connections: ",
+                            why == ClientListener::Refusal::kDescriptors
+                                ? "out of file descriptors"
+                                : "proxy.max_client_connections reached");
       },
       [metrics](int64_t open) { metrics->ClientConnections()->Set(static_cast<double>(open)); });
   return self;
