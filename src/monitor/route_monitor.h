@@ -143,11 +143,11 @@ class RouteMonitor {
   RouteMonitor& operator=(const RouteMonitor&) = delete;
 
   // --- request path -----------------------------------------------------------------------
-  // `user`: the sticky key hash of the call (routing::Decision), if it had one; on sticky
+  // `user`: the sticky key hash of the call (routing::RoutePlan), if it had one; on sticky
   // routes it groups the call with the user's others for the comparisons' variances.
   void RecordOutcome(int shard, int arm, int grpc_code, double latency_seconds,
                      std::optional<uint64_t> user = std::nullopt);
-  // The user (sticky key hash, see routing::Decision) a completed call belonged to. Feeds the
+  // The user (sticky key hash, see routing::RoutePlan) a completed call belonged to. Feeds the
   // sample-ratio check on sticky routes, whose unit is the user. Thread-safe.
   void RecordUser(int arm, uint64_t key_hash);
   bool payload_enabled() const;

@@ -141,9 +141,9 @@ void ProxyCall::OnAccepted(bool /*ok*/) {
     return;
   }
   route_ = &snapshot_->route(r);
-  const routing::Decision decision = route_->route->strategy->Decide(info, worker_->rng());
-  arm_index_ = decision.arm;
-  user_ = decision.keyed ? std::optional<uint64_t>(decision.key_hash) : std::nullopt;
+  const routing::RoutePlan plan = route_->route->strategy->Plan(info, worker_->rng());
+  arm_index_ = plan.primary;
+  user_ = plan.keyed ? std::optional<uint64_t>(plan.key_hash) : std::nullopt;
   arm_ = &route_->arms[arm_index_];
   route_->inflight->Increment();
   inflight_counted_ = true;

@@ -1,27 +1,22 @@
-// The routing strategy interface: given a request, which arm serves it. Strategies are pure and
-// deterministic given the request key and the random source they are handed, so they are
-// unit-tested without sockets. A strategy never calls monitors and never changes itself; the
-// controller swaps whole route tables instead.
+// The routing strategy interface: given a request, the plan of which arms serve it (plan.h).
+// Strategies are pure and deterministic given the request key and the random source they are
+// handed, so they are unit-tested without sockets. A strategy never calls monitors and never
+// changes itself: run-time changes (a canary's step) come as a new snapshot, compiled from the
+// config and the route's run-time state.
 #pragma once
 
-#include <cstdint>
 #include <string_view>
 
 #include "common/random.h"
+#include "routing/plan.h"
 #include "routing/request.h"
 
 namespace modelgate::routing {
 
-struct Decision {
-  int arm = 0;            // index into the route's arms
-  bool keyed = false;     // assigned by a sticky key (not at random)
-  uint64_t key_hash = 0;  // StableKeyHash of the key when keyed: identifies the user
-};
-
 class Strategy {
  public:
   virtual ~Strategy() = default;
-  virtual Decision Decide(const RequestInfo& request, SplitMix64& rng) const = 0;
+  virtual RoutePlan Plan(const RequestInfo& request, SplitMix64& rng) const = 0;
   virtual std::string_view kind() const = 0;
 };
 

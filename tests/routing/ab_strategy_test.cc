@@ -25,7 +25,7 @@ TEST(AbStrategy, RandomSplitOf100kDecisionsIsWithinBinomialInterval) {
   SplitMix64 rng(12345);
   constexpr int kN = 100000;
   std::vector<int> counts(3);
-  for (int i = 0; i < kN; ++i) ++counts[ab.Decide(RequestInfo{"/a.B/C", nullptr}, rng).arm];
+  for (int i = 0; i < kN; ++i) ++counts[ab.Plan(RequestInfo{"/a.B/C", nullptr}, rng).primary];
   for (int a = 0; a < 3; ++a) {
     auto [lo, hi] = Interval999(kN, weights[a] / 100.0);
     EXPECT_GE(counts[a], lo) << "arm " << a;
@@ -41,7 +41,7 @@ TEST(AbStrategy, StickySplitOf100kKeysIsWithinBinomialInterval) {
   FakeHeaders h;
   for (int i = 0; i < kN; ++i) {
     h.Set("x-user-id", "user-" + std::to_string(i));
-    candidate += ab.Decide(RequestInfo{"/a.B/C", &h}, rng).arm;
+    candidate += ab.Plan(RequestInfo{"/a.B/C", &h}, rng).primary;
   }
   auto [lo, hi] = Interval999(kN, 0.10);
   EXPECT_GE(candidate, lo);
@@ -52,10 +52,10 @@ TEST(AbStrategy, StickyKeyAlwaysGetsTheSameArmWhateverTheRandomSource) {
   AbStrategy ab("predict", {50, 50}, "x-user-id", "modelgate");
   FakeHeaders h{{"x-user-id", "alice"}};
   SplitMix64 first_rng(1);
-  const int first = ab.Decide(RequestInfo{"/a.B/C", &h}, first_rng).arm;
+  const int first = ab.Plan(RequestInfo{"/a.B/C", &h}, first_rng).primary;
   for (uint64_t seed = 0; seed < 200; ++seed) {
     SplitMix64 rng(seed);
-    EXPECT_EQ(ab.Decide(RequestInfo{"/a.B/C", &h}, rng).arm, first);
+    EXPECT_EQ(ab.Plan(RequestInfo{"/a.B/C", &h}, rng).primary, first);
   }
 }
 
@@ -87,7 +87,7 @@ TEST(AbStrategy, BucketBoundariesFollowWeightsExactly) {
 TEST(AbStrategy, ZeroWeightArmNeverChosen) {
   AbStrategy ab("r", {0, 5}, "k", "s");
   SplitMix64 rng(3);
-  for (int i = 0; i < 10000; ++i) ASSERT_EQ(ab.Decide(RequestInfo{"/a.B/C", nullptr}, rng).arm, 1);
+  for (int i = 0; i < 10000; ++i) ASSERT_EQ(ab.Plan(RequestInfo{"/a.B/C", nullptr}, rng).primary, 1);
   for (uint32_t b = 0; b < kBuckets; ++b) ASSERT_EQ(ab.ArmForBucket(b), 1);
 }
 
@@ -123,7 +123,7 @@ TEST(AbStrategy, MissingStickyHeaderFallsBackToWeightedRandom) {
   FakeHeaders none;
   SplitMix64 rng(5);
   int counts[2] = {};
-  for (int i = 0; i < 10000; ++i) ++counts[ab.Decide(RequestInfo{"/a.B/C", &none}, rng).arm];
+  for (int i = 0; i < 10000; ++i) ++counts[ab.Plan(RequestInfo{"/a.B/C", &none}, rng).primary];
   EXPECT_GT(counts[0], 4500);
   EXPECT_GT(counts[1], 4500);
 }

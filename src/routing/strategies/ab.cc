@@ -30,18 +30,25 @@ int AbStrategy::ArmForKey(std::string_view key) const {
   return ArmForBucket(StableBucket(salt_, route_name_, key));
 }
 
-Decision AbStrategy::Decide(const RequestInfo& request, SplitMix64& rng) const {
+RoutePlan AbStrategy::Plan(const RequestInfo& request, SplitMix64& rng) const {
+  RoutePlan plan;
   if (!sticky_header_.empty() && request.headers != nullptr) {
     if (auto key = request.headers->Get(sticky_header_); key.has_value()) {
-      const uint64_t hash = StableKeyHash(salt_, route_name_, *key);
-      return Decision{ArmForBucket(BucketOf(hash)), true, hash};
+      plan.keyed = true;
+      plan.key_hash = StableKeyHash(salt_, route_name_, *key);
+      plan.primary = ArmForBucket(BucketOf(plan.key_hash));
+      return plan;
     }
   }
   const uint64_t r = rng.Below(total_);
+  plan.primary = static_cast<int>(cumulative_.size()) - 1;
   for (size_t i = 0; i < cumulative_.size(); ++i) {
-    if (r < cumulative_[i]) return Decision{static_cast<int>(i)};
+    if (r < cumulative_[i]) {
+      plan.primary = static_cast<int>(i);
+      break;
+    }
   }
-  return Decision{static_cast<int>(cumulative_.size()) - 1};
+  return plan;
 }
 
 }  // namespace modelgate::routing

@@ -20,7 +20,7 @@ class AbStrategy final : public Strategy {
   AbStrategy(std::string route_name, std::vector<int64_t> weights, std::string sticky_header,
              std::string salt);
 
-  Decision Decide(const RequestInfo& request, SplitMix64& rng) const override;
+  RoutePlan Plan(const RequestInfo& request, SplitMix64& rng) const override;
   std::string_view kind() const override { return "ab"; }
 
   // The arm a sticky key maps to (exposed for tests and the admin API).

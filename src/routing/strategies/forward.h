@@ -7,7 +7,7 @@ namespace modelgate::routing {
 
 class ForwardStrategy final : public Strategy {
  public:
-  Decision Decide(const RequestInfo&, SplitMix64&) const override { return Decision{0}; }
+  RoutePlan Plan(const RequestInfo&, SplitMix64&) const override { return RoutePlan{}; }
   std::string_view kind() const override { return "forward"; }
 };
 
