@@ -89,7 +89,17 @@ int Serve(const std::string& config_path) {
   }
   telemetry::Metrics metrics;
   monitor::MonitorEngine monitors(metrics.registry(), loaded.config.proxy.threads);
-  auto proxy = proxy::ProxyServer::Start(loaded.config, &metrics, &monitors);
+  auto proxy = proxy::ProxyServer::Start(
+      loaded.config, &metrics,
+      [&monitors](const config::Route& route, const std::vector<config::Backend>& backends)
+          -> absl::StatusOr<std::shared_ptr<telemetry::OutcomeSink>> {
+        auto m = monitors.ForRoute(route, backends);
+        if (!m.ok()) return m.status();
+        return std::shared_ptr<telemetry::OutcomeSink>(*std::move(m));
+      },
+      [&monitors](const std::vector<const telemetry::OutcomeSink*>& live) {
+        monitors.Retain(live);
+      });
   if (!proxy.ok()) {
     MG_LOG(kError, proxy.status().message());
     return 1;

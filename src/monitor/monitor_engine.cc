@@ -12,6 +12,7 @@
 #include "common/stable_hash.h"
 #include "monitor/fingerprint.h"
 #include "payload/inference_v2.h"
+#include "payload/parse_cord.h"
 
 namespace modelgate::monitor {
 namespace {
@@ -111,22 +112,16 @@ absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(
   return *std::move(created);
 }
 
-void MonitorEngine::Retain(const std::vector<std::shared_ptr<RouteMonitor>>& live) {
+void MonitorEngine::Retain(const std::vector<const telemetry::OutcomeSink*>& live) {
   std::lock_guard<std::mutex> lock(mu_);
   entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
                                 [&](const Entry& e) {
                                   std::shared_ptr<RouteMonitor> m = e.monitor.lock();
+                                  const telemetry::OutcomeSink* sink = m.get();
                                   return m == nullptr ||
-                                         std::find(live.begin(), live.end(), m) == live.end();
+                                         std::find(live.begin(), live.end(), sink) == live.end();
                                 }),
                  entries_.end());
-}
-
-void MonitorEngine::OfferPayload(std::shared_ptr<RouteMonitor> monitor, int arm,
-                                 const grpc::ByteBuffer& request,
-                                 const grpc::ByteBuffer& response) {
-  if (monitor == nullptr || !monitor->payload_enabled()) return;
-  if (!monitor->TryEnqueuePayload(arm, request, response)) monitor->CountDropped();
 }
 
 absl::StatusOr<nlohmann::json> MonitorEngine::RouteStats(const std::string& route) const {
@@ -186,14 +181,14 @@ int MonitorEngine::RunOnce(absl::Time now) {
 
 void MonitorEngine::Decode(RouteMonitor& monitor, PendingPayload& payload, absl::Time now) {
   response_.Clear();
-  if (!payload::ParseByteBuffer(payload.response, &response_).ok()) {
+  if (!payload::ParseCord(payload.response, &response_).ok()) {
     monitor.CountDecodeError();
     return;
   }
   const inference::ModelInferRequest* request = nullptr;
   if (monitor.needs_request()) {
     request_.Clear();
-    if (!payload::ParseByteBuffer(payload.request, &request_).ok()) {
+    if (!payload::ParseCord(payload.request, &request_).ok()) {
       monitor.CountDecodeError();
       return;
     }

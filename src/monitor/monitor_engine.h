@@ -23,8 +23,6 @@
 // thread. All are safe to call concurrently.
 #pragma once
 
-#include <grpcpp/support/byte_buffer.h>
-
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -69,13 +67,9 @@ class MonitorEngine {
   absl::StatusOr<std::shared_ptr<RouteMonitor>> ForRoute(
       const config::Route& route, const std::vector<config::Backend>& backends);
 
-  // After a config swap: forget monitors that the new config does not use.
-  void Retain(const std::vector<std::shared_ptr<RouteMonitor>>& live);
-
-  // Queues a sampled call's payload for decoding. ByteBuffer copies share slices (no byte
-  // copy). Never blocks; when the queue is full the payload is dropped and counted.
-  void OfferPayload(std::shared_ptr<RouteMonitor> monitor, int arm, const grpc::ByteBuffer& request,
-                    const grpc::ByteBuffer& response);
+  // After a config swap: forget monitors that the new config does not use (`live`: the outcome
+  // sinks of the snapshot now taking traffic).
+  void Retain(const std::vector<const telemetry::OutcomeSink*>& live);
 
   // GET /api/v1/routes/{name}/stats. NotFound when the route has no monitor.
   absl::StatusOr<nlohmann::json> RouteStats(const std::string& route) const;

@@ -171,16 +171,33 @@ bool RouteMonitor::needs_request() const {
   return payload_enabled() && !config_.input_tensors.empty();
 }
 
-bool RouteMonitor::TryEnqueuePayload(int arm, const grpc::ByteBuffer& request,
-                                     const grpc::ByteBuffer& response) {
+bool RouteMonitor::TryEnqueuePayload(int arm, absl::Cord request, absl::Cord response) {
   if (queue_ == nullptr || arm < 0 || arm >= static_cast<int>(arms_.size())) return false;
-  // Cheap early exit: do not copy the buffers for an item that cannot be queued.
-  if (queue_->size_approx() >= queue_->capacity()) return false;
   PendingPayload p;
   p.arm = arm;
-  if (needs_request()) p.request = request;
-  p.response = response;
+  if (needs_request()) p.request = std::move(request);
+  p.response = std::move(response);
   return queue_->TryPush(std::move(p));
+}
+
+void RouteMonitor::Record(const telemetry::Outcome& o) {
+  const std::optional<uint64_t> user =
+      o.keyed ? std::optional<uint64_t>(o.key_hash) : std::nullopt;
+  outcomes_.Record(o.shard, o.arm, o.code, o.latency_seconds, user);
+  if (o.keyed) RecordUser(o.arm, o.key_hash);
+}
+
+bool RouteMonitor::WantsPayload(const telemetry::Outcome& o, SplitMix64& rng) {
+  return o.code == 0 && queue_ != nullptr && rng.Uniform() < config_.sample_rate &&
+         // Cheap early exit: do not take the messages for an item that cannot be queued.
+         queue_->size_approx() < queue_->capacity();
+}
+
+void RouteMonitor::OfferPayload(const telemetry::Outcome& o,
+                                const telemetry::PayloadSource& payload) {
+  if (!payload_enabled()) return;  // nothing to decode: not a drop
+  absl::Cord request = needs_request() ? payload.Request() : absl::Cord();
+  if (!TryEnqueuePayload(o.arm, std::move(request), payload.Response())) CountDropped();
 }
 
 void RouteMonitor::CountDropped() {

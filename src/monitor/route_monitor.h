@@ -87,9 +87,11 @@
 #include "stats/distinct_sampler.h"
 #include "monitor/comparison.h"
 #include "monitor/gauge_board.h"
+#include "absl/strings/cord.h"
 #include "monitor/monitor_metrics.h"
 #include "monitor/outcome_recorder.h"
 #include "monitor/payload_queue.h"
+#include "telemetry/outcome.h"
 #include "telemetry/series_lease.h"
 #include "monitor/tensor_drift.h"
 #include "nlohmann/json.hpp"
@@ -108,24 +110,17 @@ struct ArmInfo {
   int64_t weight;    // configured weight (for the sample-ratio check)
 };
 
-// A sampled call waiting for the monitor thread. Moves by swapping the buffers (grpc::ByteBuffer
-// has no move constructor), so queueing and dequeueing never copy bytes.
+// A sampled call waiting for the monitor thread. Cords share the data plane's buffers, so
+// queueing and dequeueing never copy message bytes.
 struct PendingPayload {
   int arm = 0;
-  grpc::ByteBuffer request;  // empty unless the route monitors input tensors
-  grpc::ByteBuffer response;
-
-  PendingPayload() = default;
-  PendingPayload(PendingPayload&& other) noexcept { *this = std::move(other); }
-  PendingPayload& operator=(PendingPayload&& other) noexcept {
-    arm = other.arm;
-    request.Swap(&other.request);
-    response.Swap(&other.response);
-    return *this;
-  }
+  absl::Cord request;  // empty unless the route monitors input tensors
+  absl::Cord response;
 };
 
-class RouteMonitor {
+// The data plane writes every leg's outcome to the route's monitor through telemetry's
+// OutcomeSink interface: the proxy knows no monitor type.
+class RouteMonitor : public telemetry::OutcomeSink {
  public:
   // `num_shards` = number of threads that record (one shard each). A drift.reference_file that
   // cannot be loaded, or drift settings the drift monitors reject, are logged and that drift
@@ -142,7 +137,15 @@ class RouteMonitor {
   RouteMonitor(const RouteMonitor&) = delete;
   RouteMonitor& operator=(const RouteMonitor&) = delete;
 
-  // --- request path -----------------------------------------------------------------------
+  // --- request path (OutcomeSink) -----------------------------------------------------------
+  // Records the outcome (and, on sticky routes, its user for the sample-ratio check).
+  void Record(const telemetry::Outcome& outcome) override;
+  // Payload monitoring is on and this successful call is sampled (monitor.sample_rate).
+  bool WantsPayload(const telemetry::Outcome& outcome, SplitMix64& rng) override;
+  // Queues the call's messages for the monitor thread; a full queue drops and counts.
+  void OfferPayload(const telemetry::Outcome& outcome,
+                    const telemetry::PayloadSource& payload) override;
+
   // `user`: the sticky key hash of the call (routing::RoutePlan), if it had one; on sticky
   // routes it groups the call with the user's others for the comparisons' variances.
   void RecordOutcome(int shard, int arm, int grpc_code, double latency_seconds,
@@ -154,11 +157,10 @@ class RouteMonitor {
   double sample_rate() const;
   // Input tensors are monitored: the request must be decoded too (else it is not even queued).
   bool needs_request() const;
-  // Queues a payload for the monitor thread (shares the buffers' slices). False when payloads
+  // Queues a payload for the monitor thread (the Cords share their bytes). False when payloads
   // are not monitored or this route's queue (capacity config.queue_size) is full; the caller
   // then counts the drop (CountDropped). Lock-free, never blocks.
-  bool TryEnqueuePayload(int arm, const grpc::ByteBuffer& request,
-                         const grpc::ByteBuffer& response);
+  bool TryEnqueuePayload(int arm, absl::Cord request, absl::Cord response);
 
   // --- monitor thread -----------------------------------------------------------------------
   bool TryDequeuePayload(PendingPayload* out);

@@ -16,7 +16,6 @@
 #include "absl/time/time.h"
 #include "common/log.h"
 #include "common/log_rate_limit.h"
-#include "monitor/monitor_engine.h"
 #include "proxy/worker.h"
 
 namespace modelgate::proxy {
@@ -52,9 +51,10 @@ void WarmUp(const Snapshot& snap, UpstreamPool& pool) {
 }  // namespace
 
 ProxyServer::ProxyServer(const config::Config& config, telemetry::Metrics* metrics,
-                         monitor::MonitorEngine* monitors)
+                         SinkFactory sinks, SinksInstalled installed)
     : metrics_(metrics),
-      monitors_(monitors),
+      sinks_(std::move(sinks)),
+      installed_(std::move(installed)),
       max_message_bytes_(config.proxy.max_message_bytes),
       drain_seconds_(config.proxy.drain_seconds),
       pool_(config.proxy.max_message_bytes, metrics),
@@ -64,11 +64,13 @@ ProxyServer::~ProxyServer() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Config& config,
                                                                 telemetry::Metrics* metrics,
-                                                                monitor::MonitorEngine* monitors) {
-  std::unique_ptr<ProxyServer> self(new ProxyServer(config, metrics, monitors));
+                                                                SinkFactory sinks,
+                                                                SinksInstalled installed) {
+  std::unique_ptr<ProxyServer> self(
+      new ProxyServer(config, metrics, std::move(sinks), std::move(installed)));
   {
     std::lock_guard<std::mutex> lock(self->mu_);
-    auto snap = Snapshot::Build(config, 1, self->pool_, *metrics, monitors);
+    auto snap = Snapshot::Build(config, 1, self->pool_, *metrics, self->sinks_);
     if (!snap.ok()) return snap.status();
     WarmUp(**snap, self->pool_);
     self->snapshot_ = *snap;
@@ -175,13 +177,13 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
   }
   const uint64_t next = generation_.load(std::memory_order_acquire) + 1;
   lock.unlock();  // snapshot() readers must not wait while the new snapshot connects
-  auto snap = Snapshot::Build(effective, next, pool_, *metrics_, monitors_);
+  auto snap = Snapshot::Build(effective, next, pool_, *metrics_, sinks_);
   if (!snap.ok()) return snap.status();
   WarmUp(**snap, pool_);
   lock.lock();
   snapshot_ = *snap;
   // Experiments that changed start fresh; unchanged ones kept their monitor (and statistics).
-  if (monitors_ != nullptr) monitors_->Retain(snapshot_->Monitors());
+  if (installed_) installed_(snapshot_->Sinks());
   running_ = effective;
   generation_.store(next, std::memory_order_release);
   metrics_->SetConfigInfo(effective.hash, next);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,21 +24,23 @@
 #include "proxy/upstream_pool.h"
 #include "telemetry/metrics.h"
 
-namespace modelgate::monitor {
-class MonitorEngine;
-}
-
 namespace modelgate::proxy {
 
 class Worker;
 
 class ProxyServer {
  public:
-  // Binds config.listen and starts serving `config`. `metrics` and `monitors` (may be null:
+  // Called after every snapshot swap with the new snapshot's sinks (e.g. so the monitor
+  // engine forgets monitors no snapshot uses any more).
+  using SinksInstalled = std::function<void(const std::vector<const telemetry::OutcomeSink*>&)>;
+
+  // Binds config.listen and starts serving `config`. `metrics` (and what `sinks` returns) must
+  // outlive the server; `sinks` and `installed` may be empty.
   // no monitoring) must outlive the server.
   static absl::StatusOr<std::unique_ptr<ProxyServer>> Start(const config::Config& config,
                                                             telemetry::Metrics* metrics,
-                                                            monitor::MonitorEngine* monitors);
+                                                            SinkFactory sinks,
+                                                            SinksInstalled installed);
   ~ProxyServer();
 
   int port() const { return port_; }
@@ -60,17 +63,17 @@ class ProxyServer {
   bool accepting() const { return !stopping(); }
   telemetry::Metrics& metrics() { return *metrics_; }
   int64_t max_message_bytes() const { return max_message_bytes_; }
-  monitor::MonitorEngine* monitors() { return monitors_; }
 
   std::shared_ptr<const Snapshot> snapshot() const;
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   ProxyServer(const config::Config& config, telemetry::Metrics* metrics,
-              monitor::MonitorEngine* monitors);
+              SinkFactory sinks, SinksInstalled installed);
 
   telemetry::Metrics* metrics_;
-  monitor::MonitorEngine* monitors_;
+  const SinkFactory sinks_;
+  const SinksInstalled installed_;
   const int64_t max_message_bytes_;
   const double drain_seconds_;
   grpc::AsyncGenericService generic_;

@@ -2,7 +2,6 @@
 #include "proxy/snapshot.h"
 
 #include "absl/strings/match.h"
-#include "monitor/monitor_engine.h"
 #include "proxy/upstream_pool.h"
 
 namespace modelgate::proxy {
@@ -52,7 +51,7 @@ bool UnaryMethods::Contains(std::string_view path) const {
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
     config::Config config, uint64_t generation, UpstreamPool& pool, telemetry::Metrics& metrics,
-    monitor::MonitorEngine* monitors) {
+    const SinkFactory& sinks) {
   std::shared_ptr<Snapshot> snap(new Snapshot(std::move(config), generation));
   auto table = routing::RouteTable::Build(snap->config_);
   if (!table.ok()) return table.status();
@@ -72,14 +71,18 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
     RouteRuntime rr;
     rr.route = &route;
     rr.inflight = metrics.Inflight(route.name);
+    rr.fallbacks = metrics.Fallbacks(route.name);
     for (const routing::ArmSpec& arm : route.arms) {
-      rr.arms.push_back(ArmRuntime{&arm, snap->backends_[arm.backend_index].get(),
-                                   metrics.ForArm(route.name, arm.name)});
+      ArmRuntime a;
+      a.spec = &arm;
+      a.backend = snap->backends_[arm.backend_index].get();
+      a.metrics = metrics.ForArm(route.name, arm.name);
+      rr.arms.push_back(std::move(a));
     }
-    if (monitors != nullptr && snap->config_.routes[i].monitor.enabled) {
-      auto m = monitors->ForRoute(snap->config_.routes[i], snap->config_.backends);
-      if (!m.ok()) return m.status();
-      rr.monitor = std::move(*m);
+    if (sinks) {
+      auto sink = sinks(snap->config_.routes[i], snap->config_.backends);
+      if (!sink.ok()) return sink.status();
+      rr.sink = std::move(*sink);
     }
     snap->routes_.push_back(std::move(rr));
   }
@@ -94,10 +97,10 @@ std::vector<std::string> Snapshot::AwaitBackends(absl::Duration timeout) const {
   return names;
 }
 
-std::vector<std::shared_ptr<monitor::RouteMonitor>> Snapshot::Monitors() const {
-  std::vector<std::shared_ptr<monitor::RouteMonitor>> out;
+std::vector<const telemetry::OutcomeSink*> Snapshot::Sinks() const {
+  std::vector<const telemetry::OutcomeSink*> out;
   for (const RouteRuntime& r : routes_)
-    if (r.monitor) out.push_back(r.monitor);
+    if (r.sink) out.push_back(r.sink.get());
   return out;
 }
 

@@ -4,7 +4,9 @@
 // (std::shared_ptr), so a reload never invalidates an in-flight call.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,18 +19,13 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "config/config.h"
-#include "monitor/route_monitor.h"
+#include "telemetry/outcome.h"
 #include "routing/route_table.h"
 #include "telemetry/metrics.h"
 
 namespace modelgate::proxy {
 
 class UpstreamPool;
-}  // namespace modelgate::proxy
-namespace modelgate::monitor {
-class MonitorEngine;
-}  // namespace modelgate::monitor
-namespace modelgate::proxy {
 
 struct BackendRuntime {
   std::string name;
@@ -42,14 +39,27 @@ struct ArmRuntime {
   const routing::ArmSpec* spec;
   BackendRuntime* backend;
   std::unique_ptr<telemetry::ArmMetrics> metrics;
+  // Shadow legs to this arm in flight (all workers) and their budget; over it, copies are
+  // dropped. Each leg has its own timeout.
+  std::unique_ptr<std::atomic<int>> shadow_inflight = std::make_unique<std::atomic<int>>(0);
+  int shadow_budget = 100;
+  absl::Duration shadow_timeout = absl::Seconds(5);
 };
 
 struct RouteRuntime {
   const routing::CompiledRoute* route;
   std::vector<ArmRuntime> arms;
   telemetry::SeriesLease<prometheus::Gauge> inflight;  // modelgate_inflight_requests{route}
-  std::shared_ptr<monitor::RouteMonitor> monitor;  // null when the route has no monitor block
+  std::shared_ptr<telemetry::CodeCounters> fallbacks;  // modelgate_fallbacks_total{route,code}
+  // Where every leg's outcome goes (the route's monitor); null when nobody listens.
+  std::shared_ptr<telemetry::OutcomeSink> sink;
+  uint64_t weight_epoch = 0;  // changes with the route's weights (sample-ratio epochs)
 };
+
+// The outcome sink of a route (its monitor), or null for none; errors (e.g. an unreadable drift
+// reference file) fail the snapshot.
+using SinkFactory = std::function<absl::StatusOr<std::shared_ptr<telemetry::OutcomeSink>>(
+    const config::Route& route, const std::vector<config::Backend>& backends)>;
 
 // Which methods are known to be unary, so they may take the cheaper forwarding path.
 class UnaryMethods {
@@ -66,14 +76,14 @@ class UnaryMethods {
 
 class Snapshot {
  public:
-  // `monitors` may be null (no route is monitored then).
+  // `sinks` may be empty (no route has a sink then).
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Build(config::Config config,
                                                                uint64_t generation,
                                                                UpstreamPool& pool,
                                                                telemetry::Metrics& metrics,
-                                                               monitor::MonitorEngine* monitors);
-  // The route monitors this snapshot uses.
-  std::vector<std::shared_ptr<monitor::RouteMonitor>> Monitors() const;
+                                                               const SinkFactory& sinks);
+  // The outcome sinks this snapshot's routes use.
+  std::vector<const telemetry::OutcomeSink*> Sinks() const;
   // Waits (at most `timeout`) until every backend's channel is connected or has failed, so the
   // snapshot takes traffic on warm channels; returns the names of backends not connected.
   std::vector<std::string> AwaitBackends(absl::Duration timeout) const;

@@ -5,7 +5,7 @@
 
 #include <grpcpp/alarm.h>
 
-#include "proxy/call.h"
+#include "proxy/server_call.h"
 #include "proxy/server.h"
 
 namespace modelgate::proxy {
@@ -51,7 +51,13 @@ void Worker::Start(int accept_slots) {
   thread_ = std::thread([this] { Run(); });
 }
 
-void Worker::PostAccept() { (new ProxyCall(this))->Accept(service_); }
+void Worker::PostAccept() { (new ServerCall(this))->Accept(service_); }
+
+telemetry::Metrics& Worker::metrics() { return server_->metrics(); }
+int64_t Worker::max_message_bytes() const { return server_->max_message_bytes(); }
+bool Worker::accepting() const { return server_->accepting(); }
+bool Worker::serving() const { return server_->serving(); }
+bool Worker::stopping() const { return server_->stopping(); }
 
 const std::shared_ptr<const Snapshot>& Worker::CurrentSnapshot() {
   const uint64_t g = server_->generation();
@@ -81,14 +87,13 @@ void Worker::StopAndJoin() {
 void Worker::OnBroadcast(int kind) {
   if (kind == kStop) {
     stopping_ = true;
+    shadows_.CancelAll();  // shadows are never waited for
     return;
   }
   // Copy: a push may finish a Watch call, which removes itself from the set.
-  std::vector<ProxyCall*> watchers(watchers_.begin(), watchers_.end());
-  for (ProxyCall* call : watchers) call->PushHealth();
+  std::vector<HealthWatcher*> watchers(watchers_.begin(), watchers_.end());
+  for (HealthWatcher* w : watchers) w->PushHealth();
 }
-
-void Worker::CallEnded() { --live_calls_; }
 
 void Worker::MaybeShutdownQueue() {
   // Calls still running may start new operations on this queue (e.g. the upstream Finish after

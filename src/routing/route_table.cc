@@ -48,6 +48,14 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(const config::Conf
           route.arms.push_back(*arm);
           weights.push_back(a.weight);
         }
+        // The monitor's reference arm (by default the first) is the reference; the others are
+        // candidates.
+        for (ArmSpec& arm : route.arms) {
+          const bool reference = r.monitor.reference_arm.empty()
+                                     ? &arm == &route.arms.front()
+                                     : arm.name == r.monitor.reference_arm;
+          arm.role = reference ? ArmRole::kReference : ArmRole::kCandidate;
+        }
         route.strategy = std::make_unique<AbStrategy>(
             r.name, std::move(weights), r.ab.sticky_header,
             r.ab.salt.empty() ? std::string("modelgate") : r.ab.salt);

@@ -10,6 +10,8 @@
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
+#include "routing/merger.h"
+#include "routing/plan.h"
 #include "routing/strategy.h"
 
 namespace modelgate::routing {
@@ -18,6 +20,7 @@ struct ArmSpec {
   std::string name;     // metrics label
   std::string backend;  // backend name
   int backend_index;    // index into Config::backends
+  ArmRole role = ArmRole::kReference;
 };
 
 struct CompiledRoute {
@@ -26,6 +29,7 @@ struct CompiledRoute {
   std::string method;   // empty = any
   std::vector<std::pair<std::string, std::string>> headers;
   std::unique_ptr<Strategy> strategy;
+  std::shared_ptr<const Merger> merger;  // set when the strategy's plans merge legs
   std::vector<ArmSpec> arms;
   bool arm_header = false;
   double timeout_seconds = 0;

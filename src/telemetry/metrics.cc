@@ -80,6 +80,11 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                             .Name("modelgate_backend_connected")
                             .Help("1 while the backend's channel has a ready connection, else 0.")
                             .Register(*registry_);
+  fallbacks_ = &prometheus::BuildCounter()
+                    .Name("modelgate_fallbacks_total")
+                    .Help("Calls sent on to a fallback arm after an arm ended with a fallback "
+                          "code, by route and that code.")
+                    .Register(*registry_);
   unrouted_ = &prometheus::BuildCounter()
                    .Name("modelgate_unrouted_requests_total")
                    .Help("Calls that matched no route (answered UNIMPLEMENTED).")
@@ -170,6 +175,10 @@ prometheus::Gauge* Metrics::BackendConnected(const std::string& backend) {
 
 void Metrics::RemoveBackendConnected(prometheus::Gauge* series) {
   backend_connected_->Remove(series);
+}
+
+std::shared_ptr<CodeCounters> Metrics::Fallbacks(const std::string& route) {
+  return SharedCodeCounters(fallbacks_, {{"route", route}});
 }
 
 prometheus::Counter* Metrics::Unrouted() { return unrouted_series_; }

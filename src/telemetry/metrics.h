@@ -67,6 +67,8 @@ class Metrics {
   std::unique_ptr<ArmMetrics> ForArm(const std::string& route, const std::string& arm);
   std::unique_ptr<BackendMetrics> ForBackend(const std::string& backend);
   SeriesLease<prometheus::Gauge> Inflight(const std::string& route);
+  // modelgate_fallbacks_total{route,code}: calls answered by a fallback after an arm failed.
+  std::shared_ptr<CodeCounters> Fallbacks(const std::string& route);
   // modelgate_backend_connected{backend}: set off the request path by the upstream pool.
   prometheus::Gauge* BackendConnected(const std::string& backend);
   void RemoveBackendConnected(prometheus::Gauge* series);
@@ -106,6 +108,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* duration_;
   prometheus::Family<prometheus::Counter>* upstream_errors_;
   prometheus::Family<prometheus::Gauge>* inflight_;
+  prometheus::Family<prometheus::Counter>* fallbacks_;
   prometheus::Family<prometheus::Gauge>* backend_connected_;
   prometheus::Family<prometheus::Counter>* unrouted_;
   prometheus::Family<prometheus::Counter>* overloaded_;

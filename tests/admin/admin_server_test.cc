@@ -30,7 +30,7 @@ class AdminServerTest : public ::testing::Test {
         "backends: [{name: b, address: 127.0.0.1:1}]\n"
         "routes: [{name: r, strategy: forward, forward: {backend: b}}]\n");
     ASSERT_TRUE(loaded.ok());
-    auto proxy = proxy::ProxyServer::Start(loaded.config, &metrics_, nullptr);
+    auto proxy = proxy::ProxyServer::Start(loaded.config, &metrics_, {}, {});
     ASSERT_TRUE(proxy.ok()) << proxy.status();
     proxy_ = std::move(*proxy);
     AdminHooks hooks;

@@ -19,10 +19,10 @@ namespace {
 using testing::Fp32Response;
 using testing::Fp64Request;
 using ::testing::HasSubstr;
-using testing::RawByteBuffer;
+using testing::RawCord;
 using testing::Serialize;
 using testing::SeriesValue;
-using testing::ToByteBuffer;
+using testing::ToCord;
 
 const absl::Time kStart = absl::FromUnixSeconds(1'700'000'000);
 
@@ -121,7 +121,7 @@ TEST(MonitorEngine, MonitorsLiveAsLongAsTheirOwnersAndRetainForgetsUnusedOnes) {
   auto b = engine.ForRoute(AbRoute("b"), Backends());
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(engine.num_monitors(), 2);
-  engine.Retain({*a});  // the new config has only route a
+  engine.Retain({a->get()});  // the new config has only route a
   EXPECT_EQ(engine.num_monitors(), 1);
   EXPECT_FALSE(engine.RouteStats("b").ok());
   EXPECT_TRUE(engine.RouteStats("a").ok());
@@ -141,15 +141,15 @@ TEST(MonitorEngine, FullQueueDropsAndCountsWithoutBlocking) {
   MonitorEngine engine(registry, 1, NoThread());
   auto m = engine.ForRoute(AbRoute(), Backends());
   ASSERT_TRUE(m.ok());
-  const grpc::ByteBuffer request = RawByteBuffer("");
-  const grpc::ByteBuffer response = ToByteBuffer(Fp32Response("score", {0.5f, 0.25f}));
-  for (int i = 0; i < 10; ++i) engine.OfferPayload(*m, i % 2, request, response);
+  const absl::Cord request = RawCord("");
+  const absl::Cord response = ToCord(Fp32Response("score", {0.5f, 0.25f}));
+  for (int i = 0; i < 10; ++i) testing::Offer(**m, i % 2, request, response);
   EXPECT_EQ((*m)->payload_counts().dropped, 6);  // queue_size 4, no consumer yet
   EXPECT_EQ(engine.RunOnce(kStart), 4);
   EXPECT_EQ((*m)->payload_counts().decoded, 4);
   EXPECT_EQ(engine.RunOnce(kStart), 0);
   // Room again after draining.
-  engine.OfferPayload(*m, 0, request, response);
+  testing::Offer(**m, 0, request, response);
   EXPECT_EQ(engine.RunOnce(kStart + absl::Seconds(1)), 1);
   const std::string text = Serialize(*registry);
   EXPECT_EQ(SeriesValue(text, "modelgate_monitor_dropped_total{route=\"recommend\"}"), 6);
@@ -165,12 +165,12 @@ TEST(MonitorEngine, GarbageBytesAreDecodeErrors) {
   r.monitor.input_tensors = {"x"};
   auto m = engine.ForRoute(r, Backends());
   ASSERT_TRUE(m.ok());
-  const grpc::ByteBuffer garbage = RawByteBuffer(std::string("\xff\xff\xff\xff\x0f", 5));
-  const grpc::ByteBuffer good_response = ToByteBuffer(Fp32Response("score", {1.0f}));
-  const grpc::ByteBuffer good_request = ToByteBuffer(Fp64Request("x", {2.0}));
-  engine.OfferPayload(*m, 0, good_request, garbage);        // bad response
-  engine.OfferPayload(*m, 0, garbage, good_response);       // bad request (inputs monitored)
-  engine.OfferPayload(*m, 1, good_request, good_response);  // fine
+  const absl::Cord garbage = RawCord(std::string("\xff\xff\xff\xff\x0f", 5));
+  const absl::Cord good_response = ToCord(Fp32Response("score", {1.0f}));
+  const absl::Cord good_request = ToCord(Fp64Request("x", {2.0}));
+  testing::Offer(**m, 0, good_request, garbage);        // bad response
+  testing::Offer(**m, 0, garbage, good_response);       // bad request (inputs monitored)
+  testing::Offer(**m, 1, good_request, good_response);  // fine
   EXPECT_EQ(engine.RunOnce(kStart), 3);
   EXPECT_EQ((*m)->payload_counts().decode_errors, 2);
   EXPECT_EQ((*m)->payload_counts().decoded, 1);
@@ -182,7 +182,7 @@ TEST(MonitorEngine, PayloadsAreIgnoredForRoutesThatDoNotMonitorThem) {
   r.monitor.payload = "";
   auto m = engine.ForRoute(r, Backends());
   ASSERT_TRUE(m.ok());
-  engine.OfferPayload(*m, 0, RawByteBuffer("a"), RawByteBuffer("b"));
+  testing::Offer(**m, 0, RawCord("a"), RawCord("b"));
   EXPECT_EQ((*m)->payload_counts().dropped, 0);
   EXPECT_EQ(engine.RunOnce(kStart), 0);
 }
@@ -253,8 +253,8 @@ TEST(MonitorEngine, ThreadDecodesAndEvaluatesAndStopJoins) {
   r.monitor.queue_size = 1000;
   auto m = engine.ForRoute(r, Backends());
   ASSERT_TRUE(m.ok());
-  const grpc::ByteBuffer response = ToByteBuffer(Fp32Response("score", {0.5f}));
-  for (int i = 0; i < 200; ++i) engine.OfferPayload(*m, i % 2, RawByteBuffer(""), response);
+  const absl::Cord response = ToCord(Fp32Response("score", {0.5f}));
+  for (int i = 0; i < 200; ++i) testing::Offer(**m, i % 2, RawCord(""), response);
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
   while ((*m)->payload_counts().decoded < 200 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(1));
@@ -267,7 +267,7 @@ TEST(MonitorEngine, ThreadDecodesAndEvaluatesAndStopJoins) {
   engine.Stop();
   engine.Stop();  // idempotent; the destructor stops again
   // After Stop nothing drains: the queue fills and drops are counted, never blocking.
-  for (int i = 0; i < 1001; ++i) engine.OfferPayload(*m, 0, RawByteBuffer(""), response);
+  for (int i = 0; i < 1001; ++i) testing::Offer(**m, 0, RawCord(""), response);
   EXPECT_EQ((*m)->payload_counts().dropped, 1);
 }
 

@@ -2,9 +2,6 @@
 // Inference Protocol messages, and reading gauges back from a registry.
 #pragma once
 
-#include <grpcpp/support/byte_buffer.h>
-#include <grpcpp/support/slice.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -14,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/cord.h"
 #include "common/random.h"
 #include "config/config.h"
 #include "inference/grpc_predict_v2.pb.h"
@@ -102,15 +100,23 @@ inline double SeriesValue(const std::string& text, const std::string& series) {
   return std::nan("");
 }
 
-inline grpc::ByteBuffer ToByteBuffer(const google::protobuf::MessageLite& message) {
-  const std::string bytes = message.SerializeAsString();
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
+inline absl::Cord ToCord(const google::protobuf::MessageLite& message) {
+  return absl::Cord(message.SerializeAsString());
 }
 
-inline grpc::ByteBuffer RawByteBuffer(const std::string& bytes) {
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
+inline absl::Cord RawCord(const std::string& bytes) { return absl::Cord(bytes); }
+
+// What the data plane does with a sampled call's messages: hand them to the route's sink.
+inline void Offer(RouteMonitor& m, int arm, const absl::Cord& request, const absl::Cord& response) {
+  struct Messages : telemetry::PayloadSource {
+    Messages(const absl::Cord& req, const absl::Cord& resp) : req(req), resp(resp) {}
+    absl::Cord Request() const override { return req; }
+    absl::Cord Response() const override { return resp; }
+    absl::Cord req, resp;
+  };
+  telemetry::Outcome outcome;
+  outcome.arm = arm;
+  m.OfferPayload(outcome, Messages(request, response));
 }
 
 // A response with one FP32 output in typed contents.
