@@ -18,8 +18,11 @@
 #include "config/loader.h"
 #include "config/value_syntax.h"
 #include "control/config_reloader.h"
+#include "control/snapshot_publisher.h"
 #include "monitor/monitor_engine.h"
 #include "proxy/server.h"
+#include "strategies/compile.h"
+#include "strategies/registry.h"
 #include "telemetry/grpc_log_bridge.h"
 #include "telemetry/metrics.h"
 
@@ -89,23 +92,39 @@ int Serve(const std::string& config_path) {
   }
   telemetry::Metrics metrics;
   monitor::MonitorEngine monitors(metrics.registry(), loaded.config.proxy.threads);
-  auto proxy = proxy::ProxyServer::Start(
-      loaded.config, &metrics,
-      [&monitors](const config::Route& route, const std::vector<config::Backend>& backends)
-          -> absl::StatusOr<std::shared_ptr<telemetry::OutcomeSink>> {
-        auto m = monitors.ForRoute(route, backends);
-        if (!m.ok()) return m.status();
-        return std::shared_ptr<telemetry::OutcomeSink>(*std::move(m));
-      },
-      [&monitors](const std::vector<const telemetry::OutcomeSink*>& live) {
-        monitors.Retain(live);
-      });
+  // The snapshot publisher combines the config with the routes' run-time states; it is the
+  // only writer of what the data plane serves (the reloader and controllers go through it).
+  control::SnapshotPublisher publisher(/*store=*/nullptr);
+  const config::Config effective = publisher.Start(loaded.config);
+  proxy::SnapshotHooks snapshot_hooks;
+  snapshot_hooks.compile = [](const config::Config& config) {
+    return strategies::CompileRoutes(config);
+  };
+  snapshot_hooks.sinks = [&monitors](const config::Route& route,
+                                     const std::vector<config::Backend>& backends)
+      -> absl::StatusOr<std::shared_ptr<telemetry::OutcomeSink>> {
+    const strategies::StrategyDef* def = strategies::Find(route.strategy);
+    auto m = monitors.ForRoute(route, backends,
+                               [def](const config::Route& r, int shards,
+                                     std::shared_ptr<prometheus::Registry> registry) {
+                                 return def->MakeMonitor(r, shards, std::move(registry));
+                               });
+    if (!m.ok()) return m.status();
+    return std::shared_ptr<telemetry::OutcomeSink>(*std::move(m));
+  };
+  snapshot_hooks.installed = [&monitors](const std::vector<const telemetry::OutcomeSink*>& live) {
+    monitors.Retain(live);
+  };
+  auto proxy = proxy::ProxyServer::Start(effective, &metrics, snapshot_hooks);
   if (!proxy.ok()) {
     MG_LOG(kError, proxy.status().message());
     return 1;
   }
+  publisher.Attach([server = proxy->get()](const config::Config& config) {
+    return server->Apply(config);
+  });
 
-  control::ConfigReloader reloader(config_path, proxy->get(), &metrics);
+  control::ConfigReloader reloader(config_path, &publisher, &metrics);
   admin::AdminHooks hooks;
   hooks.reload = [&reloader] { return reloader.Reload("admin api"); };
   hooks.listener_problem = [server = proxy->get()] { return server->ListenerProblem(); };

@@ -2,25 +2,28 @@
 #include "admin/config_json.h"
 
 #include <string>
+#include <vector>
+
+#include "common/status_codes.h"
 
 namespace modelgate::admin {
 namespace {
 
 using nlohmann::json;
 
-const char* StrategyName(config::StrategyKind kind) {
-  switch (kind) {
-    case config::StrategyKind::kForward: return "forward";
-    case config::StrategyKind::kAb: return "ab";
-  }
-  return "unknown";
+json Arm(const config::Config& config, const config::RouteArm& a) {
+  const config::Backend* b = config.FindBackend(a.backend);
+  return {{"name", a.name},
+          {"backend", a.backend},
+          {"address", b != nullptr ? b->address : ""},
+          {"weight", a.weight},
+          {"role", std::string(ArmRoleName(a.role))}};
 }
 
-json Arm(const config::Config& config, const std::string& name, const std::string& backend) {
-  const config::Backend* b = config.FindBackend(backend);
-  return {{"name", name.empty() ? backend : name},
-          {"backend", backend},
-          {"address", b != nullptr ? b->address : ""}};
+json ErrorCodeNames(const std::vector<int>& codes) {
+  json names = json::array();
+  for (int c : codes) names.push_back(std::string(GrpcStatusCodeName(c)));
+  return names;
 }
 
 json Monitor(const config::MonitorConfig& m) {
@@ -46,6 +49,7 @@ json Monitor(const config::MonitorConfig& m) {
             {"reference_file", d.reference_file},
             {"window_seconds", d.window_seconds},
             {"min_samples", d.min_samples}}},
+          {"error_codes", ErrorCodeNames(m.error_codes)},
           {"sticky_assignment", m.sticky_assignment}};
 }
 
@@ -53,25 +57,17 @@ json Route(const config::Config& config, const config::Route& r) {
   json headers = json::object();
   for (const auto& [name, value] : r.match.headers) headers[name] = value;
   json arms = json::array();
+  for (const config::RouteArm& a : r.arms) arms.push_back(Arm(config, a));
   json route = {{"name", r.name},
                 {"match",
                  {{"service", r.match.service},
                   {"method", r.match.method},
                   {"headers", headers}}},
-                {"strategy", StrategyName(r.strategy)}};
-  switch (r.strategy) {
-    case config::StrategyKind::kForward:
-      arms.push_back(Arm(config, "", r.forward.backend));
-      break;
-    case config::StrategyKind::kAb:
-      for (const config::AbArm& a : r.ab.arms) {
-        json arm = Arm(config, a.name, a.backend);
-        arm["weight"] = a.weight;
-        arms.push_back(std::move(arm));
-      }
-      route["sticky_header"] = r.ab.sticky_header;
-      route["salt"] = r.ab.salt.empty() ? "modelgate" : r.ab.salt;
-      break;
+                {"strategy", r.strategy}};
+  // The strategy's own settings (e.g. sticky_header and salt), as it describes them.
+  if (r.block != nullptr) {
+    const json settings = r.block->ToJson();
+    for (const auto& [key, value] : settings.items()) route[key] = value;
   }
   route["arms"] = arms;
   route["arm_header"] = r.arm_header;

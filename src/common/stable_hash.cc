@@ -1,6 +1,10 @@
 // XXH3-64 over "salt:scope:key". Streaming state avoids building the concatenated string.
 #include "common/stable_hash.h"
 
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -29,6 +33,12 @@ uint64_t StableKeyHash(std::string_view salt, std::string_view scope, std::strin
   XXH3_64bits_update(&state, ":", 1);
   XXH3_64bits_update(&state, key.data(), key.size());
   return XXH3_64bits_digest(&state);
+}
+
+uint64_t WeightEpoch(const std::vector<int64_t>& weights) {
+  std::string text;
+  for (int64_t w : weights) absl::StrAppend(&text, w, ",");
+  return StableHash64(text);
 }
 
 }  // namespace modelgate

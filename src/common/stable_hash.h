@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 #include <string_view>
 
 namespace modelgate {
@@ -27,5 +28,9 @@ inline uint32_t BucketOf(uint64_t hash) {
 inline uint32_t StableBucket(std::string_view salt, std::string_view scope, std::string_view key) {
   return BucketOf(StableKeyHash(salt, scope, key));
 }
+
+// Identifies a route's traffic shares: a digest of its arms' weights, in order, so it changes
+// exactly when they do (the sample-ratio check restarts with each such epoch).
+uint64_t WeightEpoch(const std::vector<int64_t>& weights);
 
 }  // namespace modelgate

@@ -1,13 +1,18 @@
 // Typed modelgate configuration (public schema v1). Produced only by the loader in loader.h,
 // which validates everything; code that receives a Config may rely on its invariants:
 // backend names are unique, every backend reference resolves, every route has exactly the
-// block of its strategy, weights are non-negative with a positive sum.
+// block of its strategy (and its arms, normalised), weights are non-negative with a positive
+// sum where a strategy splits by weight.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "common/arm_role.h"
+#include "nlohmann/json.hpp"
 
 namespace modelgate::config {
 
@@ -86,22 +91,31 @@ struct Match {
   std::vector<std::pair<std::string, std::string>> headers;  // exact values, lowercase keys
 };
 
-enum class StrategyKind { kForward, kAb };
-
-struct ForwardConfig {
-  std::string backend;
+// An arm of a route, normalised whatever its strategy: the backend that serves it, the label
+// its metrics carry, its share of traffic when the strategy splits by weight, and its role.
+struct RouteArm {
+  std::string name;     // metrics label; defaults to the backend's name
+  std::string backend;  // a backend's name
+  int64_t weight = 0;   // relative share, for strategies that split traffic by weight
+  ArmRole role = ArmRole::kReference;
 };
 
-struct AbArm {
-  std::string backend;
-  int64_t weight = 0;
-  std::string name;  // label for metrics; defaults to the backend name
-};
-
-struct AbConfig {
-  std::vector<AbArm> arms;
-  std::string sticky_header;  // empty = no stickiness (random per request)
-  std::string salt;           // defaults to "modelgate"
+// A strategy's own settings (the routes[i].<strategy> block), read by the strategy's registered
+// reader (src/strategies). Immutable once loaded.
+class StrategyBlock {
+ public:
+  virtual ~StrategyBlock() = default;
+  // Canonical text of the settings that define the experiment apart from traffic shares (e.g.
+  // salt and sticky header): part of a monitor's experiment identity, so changing them starts
+  // fresh statistics while a weight change keeps them.
+  virtual std::string ExperimentKey() const = 0;
+  // Canonical text of every setting: part of the route's definition (run-time route state
+  // survives a reload that leaves it unchanged).
+  virtual std::string DefinitionKey() const = 0;
+  // The sticky header that assigns users, or "" (then calls are assigned at random).
+  virtual std::string sticky_header() const { return ""; }
+  // The settings as JSON (GET /api/v1/config).
+  virtual nlohmann::json ToJson() const = 0;
 };
 
 // Distribution drift of a model's outputs/inputs (monitor.drift).
@@ -147,13 +161,24 @@ struct MonitorConfig {
 struct Route {
   std::string name;
   Match match;
-  StrategyKind strategy = StrategyKind::kForward;
-  ForwardConfig forward;       // set when strategy == kForward
-  AbConfig ab;                 // set when strategy == kAb
-  bool arm_header = false;     // add x-modelgate-arm to response initial metadata
-  double timeout_seconds = 0;  // 0 = only the client's deadline; else cap it
+  std::string strategy;         // a registered strategy's name (src/strategies/registry.cc)
+  std::vector<RouteArm> arms;   // filled by the strategy's reader
+  std::shared_ptr<const StrategyBlock> block;  // the strategy's settings
+  bool arm_header = false;      // add x-modelgate-arm to response initial metadata
+  double timeout_seconds = 0;   // 0 = only the client's deadline; else cap it
   MonitorConfig monitor;
   SourcePos pos;
+
+  // The block as the strategy's own type (the caller knows the strategy).
+  template <typename T>
+  const T& block_as() const {
+    return static_cast<const T&>(*block);
+  }
+  int FindArm(const std::string& arm_name) const {
+    for (size_t i = 0; i < arms.size(); ++i)
+      if (arms[i].name == arm_name) return static_cast<int>(i);
+    return -1;
+  }
 };
 
 struct Config {

@@ -16,6 +16,7 @@
 #include "config/descriptor_set.h"
 #include "config/diagnostics.h"
 #include "config/schema.h"
+#include "strategies/registry.h"
 #include "config/yaml_tree.h"
 
 namespace modelgate::config {
@@ -103,7 +104,7 @@ LoadResult ParseConfig(const std::string& path, const std::string& text) {
                "the file holds more than one YAML document; a config is exactly one");
       break;
     }
-    BuildConfig(parsed.documents[0], diag, result.config);
+    BuildConfig(parsed.documents[0], strategies::Readers(), diag, result.config);
     if (diag.empty()) AddDescriptorSetMethods(path, diag, result.config.proxy);
   }
   if (!diag.empty()) {

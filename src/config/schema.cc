@@ -201,7 +201,8 @@ void CheckListenersDistinct(const YamlNode& admin_node, const Config& config, Di
 
 }  // namespace
 
-void BuildConfig(const YamlNode& root, Diagnostics& diag, Config& out) {
+void BuildConfig(const YamlNode& root, const StrategyReaders& readers, Diagnostics& diag,
+                 Config& out) {
   if (!root.IsMap()) {
     diag.Add(root.pos, "",
              absl::StrCat("the top level must be a map with keys listen, admin, backends, "
@@ -221,7 +222,7 @@ void BuildConfig(const YamlNode& root, Diagnostics& diag, Config& out) {
     backends_complete = ReadBackends(*n, out.proxy.upstream, diag, out.backends);
   }
   if (const YamlNode* n = top.Require("routes")) {
-    ReadRoutes(*n, backends_complete ? &out.backends : nullptr, diag, out.routes);
+    ReadRoutes(*n, backends_complete ? &out.backends : nullptr, readers, diag, out.routes);
   }
 }
 

@@ -4,11 +4,14 @@
 
 #include "config/config.h"
 #include "config/diagnostics.h"
+#include "config/strategy_reader.h"
 #include "config/yaml_tree.h"
 
 namespace modelgate::config {
 
-// Fills `out` from `root`. `out` is meaningful only if nothing was added to `diag`.
-void BuildConfig(const YamlNode& root, Diagnostics& diag, Config& out);
+// Fills `out` from `root`, reading strategy blocks with `readers`. `out` is meaningful only if
+// nothing was added to `diag`.
+void BuildConfig(const YamlNode& root, const StrategyReaders& readers, Diagnostics& diag,
+                 Config& out);
 
 }  // namespace modelgate::config

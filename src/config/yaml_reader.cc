@@ -175,8 +175,11 @@ std::optional<bool> ReadBool(const YamlNode& node, absl::string_view path, Diagn
 
 MapReader::MapReader(const YamlNode& map, std::string path,
                      std::initializer_list<absl::string_view> known, Diagnostics& diag)
+    : MapReader(map, std::move(path), std::vector<absl::string_view>(known), diag) {}
+
+MapReader::MapReader(const YamlNode& map, std::string path,
+                     const std::vector<absl::string_view>& known_keys, Diagnostics& diag)
     : map_(map), path_(std::move(path)), diag_(diag) {
-  const std::vector<absl::string_view> known_keys(known);
   absl::flat_hash_map<absl::string_view, SourcePos> first_seen;
   for (const YamlEntry& entry : map.entries) {
     if (!entry.key.IsScalar()) {

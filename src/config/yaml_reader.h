@@ -54,6 +54,8 @@ class MapReader {
   // any key, for user-chosen keys such as match.headers.
   MapReader(const YamlNode& map, std::string path, std::initializer_list<absl::string_view> known,
             Diagnostics& diag);
+  MapReader(const YamlNode& map, std::string path,
+            const std::vector<absl::string_view>& known, Diagnostics& diag);
 
   // The value under `key`, or nullptr when absent.
   const YamlNode* Find(absl::string_view key) const;

@@ -7,7 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "common/log.h"
 #include "config/loader.h"
-#include "proxy/server.h"
+#include "control/snapshot_publisher.h"
 #include "telemetry/metrics.h"
 
 namespace modelgate::control {
@@ -24,13 +24,14 @@ absl::StatusOr<std::string> ConfigReloader::Reload(const std::string& trigger) {
     LogRejection(trigger, next.errors);
     return absl::InvalidArgumentError(absl::StrJoin(next.errors, "\n"));
   }
-  if (next.config.hash == proxy_->snapshot()->config().hash) {
+  if (next.config.hash == publisher_->config().hash) {
     // Not counted as a reload, but the file is valid again: a user who reverts a bad edit must
     // see modelgate_config_last_reload_successful return to 1.
     metrics_->MarkConfigValid();
     return std::string("unchanged");
   }
-  auto ignored = proxy_->Apply(next.config);
+  const std::string hash = next.config.hash;
+  auto ignored = publisher_->ApplyConfig(std::move(next.config));
   if (!ignored.ok()) {
     metrics_->CountReload(false);
     LogRejection(trigger, {std::string(ignored.status().message())});
@@ -39,7 +40,7 @@ absl::StatusOr<std::string> ConfigReloader::Reload(const std::string& trigger) {
   last_rejected_.clear();
   metrics_->CountReload(true);
   for (const std::string& i : *ignored) MG_LOG(kWarning, "reload: ignored change: ", i);
-  std::string msg = absl::StrCat("generation ", proxy_->generation(), ", hash ", next.config.hash);
+  std::string msg = absl::StrCat("hash ", hash);
   MG_LOG(kInfo, "config reloaded (", trigger, "): ", msg);
   return msg;
 }

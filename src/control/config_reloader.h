@@ -17,8 +17,8 @@
 #include "absl/synchronization/mutex.h"
 #include "common/log_rate_limit.h"
 
-namespace modelgate::proxy {
-class ProxyServer;
+namespace modelgate::control {
+class SnapshotPublisher;
 }
 namespace modelgate::telemetry {
 class Metrics;
@@ -28,8 +28,8 @@ namespace modelgate::control {
 
 class ConfigReloader {
  public:
-  ConfigReloader(std::string path, proxy::ProxyServer* proxy, telemetry::Metrics* metrics)
-      : path_(std::move(path)), proxy_(proxy), metrics_(metrics) {}
+  ConfigReloader(std::string path, SnapshotPublisher* publisher, telemetry::Metrics* metrics)
+      : path_(std::move(path)), publisher_(publisher), metrics_(metrics) {}
 
   // Returns what happened ("unchanged", "generation N, hash H") or every config error.
   absl::StatusOr<std::string> Reload(const std::string& trigger) ABSL_LOCKS_EXCLUDED(mu_);
@@ -39,7 +39,7 @@ class ConfigReloader {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
-  proxy::ProxyServer* const proxy_;
+  SnapshotPublisher* const publisher_;
   telemetry::Metrics* const metrics_;
   absl::Mutex mu_;
   std::string last_rejected_ ABSL_GUARDED_BY(mu_);  // errors of the last rejection, joined

@@ -37,10 +37,10 @@ std::string ExperimentFingerprint(const config::Route& route,
                                   const std::vector<config::Backend>& backends,
                                   absl::string_view reference_file_digest) {
   Writer w;
-  w.Str("route").Str(route.name).Int(static_cast<int>(route.strategy));
-  w.Str("arms").Int(static_cast<int64_t>(route.ab.arms.size()));
-  for (const config::AbArm& a : route.ab.arms) {
-    w.Str(a.name).Str(a.backend).Int(a.weight);
+  w.Str("route").Str(route.name).Str(route.strategy);
+  w.Str("arms").Int(static_cast<int64_t>(route.arms.size()));
+  for (const config::RouteArm& a : route.arms) {
+    w.Str(a.name).Str(a.backend).Int(static_cast<int>(a.role));
     // A validated config defines every arm's backend; an unknown one serialises as absent.
     auto b = std::find_if(backends.begin(), backends.end(),
                           [&](const config::Backend& x) { return x.name == a.backend; });
@@ -50,7 +50,7 @@ std::string ExperimentFingerprint(const config::Route& route,
       w.Int(1).Str(b->address).Str(b->authority);
     }
   }
-  w.Str("salt").Str(route.ab.salt).Str("sticky").Str(route.ab.sticky_header);
+  w.Str("strategy").Str(route.block != nullptr ? route.block->ExperimentKey() : "");
   const config::MonitorConfig& m = route.monitor;
   w.Str("monitor").Int(m.enabled).Str(m.reference_arm).Real(m.alpha).Real(m.srm_threshold);
   w.Int(m.min_samples).Real(m.sequential_tau).Real(m.latency_tolerance);

@@ -1,10 +1,12 @@
 // The identity of an experiment, for deciding whether a config reload continues a route's
 // statistics or starts them afresh. Two routes have the same fingerprint exactly when
 // everything that defines the experiment is the same: route name, strategy, arms (name,
-// backend, weight, in order), the address and authority of each arm's backend, ab.salt,
-// ab.sticky_header, the whole monitor block, and the bytes of the drift reference file.
-// Anything else (match rules, timeouts, other routes and backends) may change without
-// resetting the statistics.
+// backend, role, in order), the address and authority of each arm's backend, the strategy's
+// experiment settings (StrategyBlock::ExperimentKey: e.g. salt and sticky header), the whole
+// monitor block, and the bytes of the drift reference file. Traffic shares are NOT part of it:
+// a weight change (a canary step) keeps the comparisons' evidence; the sample-ratio check
+// restarts with each weight epoch instead. Anything else (match rules, timeouts, other routes
+// and backends) may change without resetting the statistics.
 //
 // Why addresses count: pointing an arm at another server usually means another model (a new
 // candidate build); continuing its statistics would silently mix two models in one sample.

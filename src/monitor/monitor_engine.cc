@@ -30,14 +30,6 @@ absl::StatusOr<std::string> FileDigest(const std::string& route, const std::stri
   return absl::StrCat(StableHash64(bytes.str()), ":", bytes.str().size());
 }
 
-std::vector<ArmInfo> ArmsOf(const config::Route& route) {
-  std::vector<ArmInfo> arms;
-  for (const config::AbArm& a : route.ab.arms) {
-    arms.push_back({a.name.empty() ? a.backend : a.name, a.weight});
-  }
-  return arms;
-}
-
 }  // namespace
 
 MonitorEngine::MonitorEngine(std::shared_ptr<prometheus::Registry> registry, int num_shards)
@@ -79,8 +71,11 @@ void MonitorEngine::Loop() {
 }
 
 absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(
-    const config::Route& route, const std::vector<config::Backend>& backends) {
-  if (!route.monitor.enabled || route.strategy != config::StrategyKind::kAb) return nullptr;
+    const config::Route& route, const std::vector<config::Backend>& backends,
+    const Factory& make) {
+  if (!route.monitor.enabled) return nullptr;
+  std::vector<int64_t> weights;
+  for (const config::RouteArm& a : route.arms) weights.push_back(a.weight);
   std::string digest;
   if (!route.monitor.payload.empty() && !route.monitor.drift.reference_file.empty()) {
     absl::StatusOr<std::string> d = FileDigest(route.name, route.monitor.drift.reference_file);
@@ -97,14 +92,19 @@ absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(
   };
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (std::shared_ptr<RouteMonitor> m = find()) return m;
+    if (std::shared_ptr<RouteMonitor> m = find()) {
+      m->SetWeights(weights);
+      return m;
+    }
   }
   // Built outside the lock: loading a reference file can take a while.
-  absl::StatusOr<std::shared_ptr<RouteMonitor>> created =
-      RouteMonitor::Create(route.name, ArmsOf(route), route.monitor, num_shards_, registry_);
+  absl::StatusOr<std::shared_ptr<RouteMonitor>> created = make(route, num_shards_, registry_);
   if (!created.ok()) return created.status();
   std::lock_guard<std::mutex> lock(mu_);
-  if (std::shared_ptr<RouteMonitor> m = find()) return m;  // a concurrent caller won
+  if (std::shared_ptr<RouteMonitor> m = find()) {  // a concurrent caller won
+    m->SetWeights(weights);
+    return m;
+  }
   entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
                                 [](const Entry& e) { return e.monitor.expired(); }),
                  entries_.end());

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -60,12 +61,18 @@ class MonitorEngine {
   MonitorEngine(const MonitorEngine&) = delete;
   MonitorEngine& operator=(const MonitorEngine&) = delete;
 
+  // Makes a route's monitor (its strategy's, strategies::StrategyDef::MakeMonitor).
+  using Factory = std::function<absl::StatusOr<std::shared_ptr<RouteMonitor>>(
+      const config::Route& route, int num_shards, std::shared_ptr<prometheus::Registry>)>;
+
   // The monitor for `route` (nullptr if the route has no monitor block). Reuses the existing
-  // monitor when the experiment definition is unchanged. Errors: e.g. an unreadable drift
-  // reference file (message names the file and line).
+  // monitor when the experiment is unchanged (fingerprint.h), telling it the arms' current
+  // weights (a new weight epoch restarts its sample-ratio check); else `make` creates one.
+  // Errors: e.g. an unreadable drift reference file (message names the file and line).
   // `backends`: the config's backends (an arm moved to another address is a new experiment).
   absl::StatusOr<std::shared_ptr<RouteMonitor>> ForRoute(
-      const config::Route& route, const std::vector<config::Backend>& backends);
+      const config::Route& route, const std::vector<config::Backend>& backends,
+      const Factory& make);
 
   // After a config swap: forget monitors that the new config does not use (`live`: the outcome
   // sinks of the snapshot now taking traffic).

@@ -9,6 +9,7 @@ namespace modelgate::monitor {
 
 void ArmTotals::Clear() {
   requests = 0;
+  epoch_requests = 0;
   error_sample = 0;
   errors = 0;
   latency.Clear();
@@ -20,6 +21,7 @@ void ArmTotals::Clear() {
 
 void ArmTotals::Merge(const ArmTotals& other) {
   requests += other.requests;
+  epoch_requests += other.epoch_requests;
   error_sample += other.error_sample;
   errors += other.errors;
   latency.Merge(other.latency);
@@ -65,13 +67,14 @@ OutcomeRecorder::OutcomeRecorder(int num_arms, int num_shards, size_t reservoir_
 }
 
 void OutcomeRecorder::Record(int shard, int arm, int grpc_code, double latency_seconds,
-                             std::optional<uint64_t> user) {
+                             std::optional<uint64_t> user, bool in_epoch) {
   if (arm < 0 || arm >= num_arms_) return;
   const size_t n = shards_.size();
   Shard& s = *shards_[shard >= 0 ? static_cast<size_t>(shard) % n : 0];
   std::lock_guard<std::mutex> lock(s.mu);
   ArmTotals& t = s.arms[static_cast<size_t>(arm)];
   ++t.requests;
+  if (in_epoch) ++t.epoch_requests;
   constexpr int kCancelled = 1;
   const bool error = grpc_code > 0 && grpc_code < 32 && (error_code_mask_ >> grpc_code) & 1;
   if (grpc_code == kCancelled && !error) return;  // the client gave up: no verdict on the arm
@@ -85,6 +88,13 @@ void OutcomeRecorder::Record(int shard, int arm, int grpc_code, double latency_s
   t.latency.Add(latency_seconds);
   t.sketch.Add(latency_seconds);
   t.reservoir.Add(latency_seconds);
+}
+
+void OutcomeRecorder::ResetEpoch() {
+  for (auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->mu);
+    for (ArmTotals& t : shard->arms) t.epoch_requests = 0;
+  }
 }
 
 void OutcomeRecorder::Snapshot(std::vector<ArmTotals>* out) {

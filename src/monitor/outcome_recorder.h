@@ -37,6 +37,7 @@ struct ArmTotals {
         errors_by_user(num_clusters) {}
 
   int64_t requests = 0;
+  int64_t epoch_requests = 0;          // calls routed with the current weights (sample ratio)
   int64_t error_sample = 0;            // calls the error rate counts (not client cancellations)
   int64_t errors = 0;                  // calls whose code is one of the route's error codes
   stats::Welford latency;              // seconds, successful calls
@@ -70,8 +71,11 @@ class OutcomeRecorder {
   // OK calls, calls whose code is in the mask (errors) and other application answers
   // (NOT_FOUND, ...: served, not failed); CANCELLED, unless in the mask, is the client giving
   // up and stays out of the error rate. Latency is recorded for OK calls only.
+  // `in_epoch`: the call was routed with the current weights (counted in epoch_requests).
   void Record(int shard, int arm, int grpc_code, double latency_seconds,
-              std::optional<uint64_t> user = std::nullopt);
+              std::optional<uint64_t> user = std::nullopt, bool in_epoch = true);
+  // A new weight epoch: every arm's epoch_requests restarts from 0.
+  void ResetEpoch();
 
   // Fills *out (resized to num_arms on first use, then reused) with the merged totals.
   void Snapshot(std::vector<ArmTotals>* out);

@@ -93,6 +93,7 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
       outcomes_(static_cast<int>(arms_.size()), num_shards,
                 OutcomeRecorder::kDefaultReservoirCapacity, StableHash64(route_),
                 config_.sticky_assignment ? kUserClusters : 0, ErrorCodeMask(config_.error_codes)),
+      epoch_(0),
       decoded_counter_(families_ ? families_->decoded : nullptr, {{"route", route_}}),
       dropped_counter_(families_ ? families_->dropped : nullptr, {{"route", route_}}),
       decode_errors_counter_(families_ ? families_->decode_errors : nullptr, {{"route", route_}}) {
@@ -101,7 +102,14 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
   }
   if (config_.sticky_assignment) {
     users_ = std::make_unique<stats::DistinctSampler>(static_cast<int>(arms_.size()),
-                                                      kUserSampleCapacity);
+                                                      kUserSampleCapacity, num_shards);
+  }
+  {
+    std::vector<int64_t> weights;
+    for (const ArmInfo& a : arms_) weights.push_back(a.weight);
+    epoch_.store(WeightEpoch(weights), std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(eval_mu_);
+    weights_ = std::move(weights);
   }
   auto fail = [&](const absl::Status& s) {
     MG_LOG(kError, "monitor for route ", route_, ": ", s.ToString());
@@ -183,8 +191,20 @@ bool RouteMonitor::TryEnqueuePayload(int arm, absl::Cord request, absl::Cord res
 void RouteMonitor::Record(const telemetry::Outcome& o) {
   const std::optional<uint64_t> user =
       o.keyed ? std::optional<uint64_t>(o.key_hash) : std::nullopt;
-  outcomes_.Record(o.shard, o.arm, o.code, o.latency_seconds, user);
-  if (o.keyed) RecordUser(o.arm, o.key_hash);
+  // Outcomes without an epoch (0) come from callers that do not track one: they count.
+  const bool in_epoch =
+      o.weight_epoch == 0 || o.weight_epoch == epoch_.load(std::memory_order_relaxed);
+  outcomes_.Record(o.shard, o.arm, o.code, o.latency_seconds, user, in_epoch);
+  if (o.keyed && in_epoch && users_ != nullptr) users_->Add(o.shard, o.key_hash, o.arm);
+}
+
+void RouteMonitor::SetWeights(const std::vector<int64_t>& weights) {
+  std::lock_guard<std::mutex> lock(eval_mu_);
+  if (weights == weights_ || weights.size() != arms_.size()) return;
+  weights_ = weights;
+  epoch_.store(WeightEpoch(weights), std::memory_order_relaxed);
+  outcomes_.ResetEpoch();
+  if (users_ != nullptr) users_->Reset();
 }
 
 bool RouteMonitor::WantsPayload(const telemetry::Outcome& o, SplitMix64& rng) {
@@ -307,13 +327,13 @@ void RouteMonitor::Evaluate(absl::Time now) {
   // Per-arm summary.
   json arms_json = json::array();
   double weight_sum = 0;
-  for (const ArmInfo& a : arms_) weight_sum += static_cast<double>(a.weight);
+  for (int64_t w : weights_) weight_sum += static_cast<double>(w);
   for (size_t a = 0; a < num_arms; ++a) {
     const ArmTotals& t = totals_[a];
     const bool has_latency = t.latency.count() > 0;
     arms_json.push_back(
         {{"name", arms_[a].name},
-         {"weight", arms_[a].weight},
+         {"weight", weights_[a]},
          {"requests", t.requests},
          {"errors", t.errors},
          {"error_rate",
@@ -337,8 +357,8 @@ void RouteMonitor::Evaluate(absl::Time now) {
   std::optional<stats::DistinctSampler::Counts> users;
   if (users_ != nullptr) users = users_->Snapshot();
   for (size_t a = 0; a < num_arms; ++a) {
-    observed[a] = users ? users->per_label[a] : totals_[a].requests;
-    weights[a] = static_cast<double>(arms_[a].weight);
+    observed[a] = users ? users->per_label[a] : totals_[a].epoch_requests;
+    weights[a] = static_cast<double>(weights_[a]);
     total += observed[a];
     observed_json[arms_[a].name] = observed[a];
     share_json[arms_[a].name] = weight_sum > 0 ? weights[a] / weight_sum : 0.0;

@@ -172,6 +172,10 @@ class RouteMonitor : public telemetry::OutcomeSink {
   void CountDropped();      // a payload could not be queued
   void CountDecodeError();  // a payload could not be parsed/extracted
 
+  // The arms' current weights (a new snapshot's): if they changed, the sample-ratio check
+  // restarts with them (a new weight epoch); the comparisons keep their evidence.
+  void SetWeights(const std::vector<int64_t>& weights);
+
   // Recomputes every statistic from the recorded data, updates the Prometheus gauges and the
   // JSON report. `now` drives sliding windows (injected for tests).
   void Evaluate(absl::Time now);
@@ -218,6 +222,9 @@ class RouteMonitor : public telemetry::OutcomeSink {
   std::optional<MonitorFamilies> families_;
 
   OutcomeRecorder outcomes_;
+  // The current weight epoch (WeightEpoch of the weights below): outcomes of calls routed with
+  // other weights do not count in the sample-ratio check.
+  std::atomic<uint64_t> epoch_;
   // Distinct users per arm, sampled by hash (stats/distinct_sampler.h); sticky routes only.
   std::unique_ptr<stats::DistinctSampler> users_;
 
@@ -239,6 +246,7 @@ class RouteMonitor : public telemetry::OutcomeSink {
 
   std::mutex eval_mu_;
   std::vector<ArmTotals> totals_ ABSL_GUARDED_BY(eval_mu_);
+  std::vector<int64_t> weights_ ABSL_GUARDED_BY(eval_mu_);  // the arms' current weights
   std::vector<ArmComparator> comparators_ ABSL_GUARDED_BY(eval_mu_);  // non-reference arms
   std::vector<int> comparator_arm_ ABSL_GUARDED_BY(eval_mu_);         // arm of each comparator
   GaugeBoard gauges_ ABSL_GUARDED_BY(eval_mu_);

@@ -51,10 +51,9 @@ void WarmUp(const Snapshot& snap, UpstreamPool& pool) {
 }  // namespace
 
 ProxyServer::ProxyServer(const config::Config& config, telemetry::Metrics* metrics,
-                         SinkFactory sinks, SinksInstalled installed)
+                         SnapshotHooks hooks)
     : metrics_(metrics),
-      sinks_(std::move(sinks)),
-      installed_(std::move(installed)),
+      hooks_(std::move(hooks)),
       max_message_bytes_(config.proxy.max_message_bytes),
       drain_seconds_(config.proxy.drain_seconds),
       pool_(config.proxy.max_message_bytes, metrics),
@@ -64,13 +63,11 @@ ProxyServer::~ProxyServer() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Config& config,
                                                                 telemetry::Metrics* metrics,
-                                                                SinkFactory sinks,
-                                                                SinksInstalled installed) {
-  std::unique_ptr<ProxyServer> self(
-      new ProxyServer(config, metrics, std::move(sinks), std::move(installed)));
+                                                                SnapshotHooks hooks) {
+  std::unique_ptr<ProxyServer> self(new ProxyServer(config, metrics, std::move(hooks)));
   {
     std::lock_guard<std::mutex> lock(self->mu_);
-    auto snap = Snapshot::Build(config, 1, self->pool_, *metrics, self->sinks_);
+    auto snap = Snapshot::Build(config, 1, self->pool_, *metrics, self->hooks_);
     if (!snap.ok()) return snap.status();
     WarmUp(**snap, self->pool_);
     self->snapshot_ = *snap;
@@ -177,13 +174,13 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
   }
   const uint64_t next = generation_.load(std::memory_order_acquire) + 1;
   lock.unlock();  // snapshot() readers must not wait while the new snapshot connects
-  auto snap = Snapshot::Build(effective, next, pool_, *metrics_, sinks_);
+  auto snap = Snapshot::Build(effective, next, pool_, *metrics_, hooks_);
   if (!snap.ok()) return snap.status();
   WarmUp(**snap, pool_);
   lock.lock();
   snapshot_ = *snap;
   // Experiments that changed start fresh; unchanged ones kept their monitor (and statistics).
-  if (installed_) installed_(snapshot_->Sinks());
+  if (hooks_.installed) hooks_.installed(snapshot_->Sinks());
   running_ = effective;
   generation_.store(next, std::memory_order_release);
   metrics_->SetConfigInfo(effective.hash, next);

@@ -30,17 +30,12 @@ class Worker;
 
 class ProxyServer {
  public:
-  // Called after every snapshot swap with the new snapshot's sinks (e.g. so the monitor
-  // engine forgets monitors no snapshot uses any more).
-  using SinksInstalled = std::function<void(const std::vector<const telemetry::OutcomeSink*>&)>;
-
-  // Binds config.listen and starts serving `config`. `metrics` (and what `sinks` returns) must
-  // outlive the server; `sinks` and `installed` may be empty.
+  // Binds config.listen and starts serving `config`. `metrics` (and what the hooks return)
+  // must outlive the server.
   // no monitoring) must outlive the server.
   static absl::StatusOr<std::unique_ptr<ProxyServer>> Start(const config::Config& config,
                                                             telemetry::Metrics* metrics,
-                                                            SinkFactory sinks,
-                                                            SinksInstalled installed);
+                                                            SnapshotHooks hooks);
   ~ProxyServer();
 
   int port() const { return port_; }
@@ -69,11 +64,10 @@ class ProxyServer {
 
  private:
   ProxyServer(const config::Config& config, telemetry::Metrics* metrics,
-              SinkFactory sinks, SinksInstalled installed);
+              SnapshotHooks hooks);
 
   telemetry::Metrics* metrics_;
-  const SinkFactory sinks_;
-  const SinksInstalled installed_;
+  const SnapshotHooks hooks_;
   const int64_t max_message_bytes_;
   const double drain_seconds_;
   grpc::AsyncGenericService generic_;

@@ -51,9 +51,9 @@ bool UnaryMethods::Contains(std::string_view path) const {
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
     config::Config config, uint64_t generation, UpstreamPool& pool, telemetry::Metrics& metrics,
-    const SinkFactory& sinks) {
+    const SnapshotHooks& hooks) {
   std::shared_ptr<Snapshot> snap(new Snapshot(std::move(config), generation));
-  auto table = routing::RouteTable::Build(snap->config_);
+  auto table = hooks.compile(snap->config_);
   if (!table.ok()) return table.status();
   snap->table_ = std::move(*table);
 
@@ -79,8 +79,9 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
       a.metrics = metrics.ForArm(route.name, arm.name);
       rr.arms.push_back(std::move(a));
     }
-    if (sinks) {
-      auto sink = sinks(snap->config_.routes[i], snap->config_.backends);
+    rr.weight_epoch = route.weight_epoch;
+    if (hooks.sinks) {
+      auto sink = hooks.sinks(snap->config_.routes[i], snap->config_.backends);
       if (!sink.ok()) return sink.status();
       rr.sink = std::move(*sink);
     }

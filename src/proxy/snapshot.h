@@ -56,10 +56,21 @@ struct RouteRuntime {
   uint64_t weight_epoch = 0;  // changes with the route's weights (sample-ratio epochs)
 };
 
-// The outcome sink of a route (its monitor), or null for none; errors (e.g. an unreadable drift
-// reference file) fail the snapshot.
-using SinkFactory = std::function<absl::StatusOr<std::shared_ptr<telemetry::OutcomeSink>>(
-    const config::Route& route, const std::vector<config::Backend>& backends)>;
+// What a snapshot is built with, supplied by the layers above the data plane (the proxy knows
+// neither strategies nor monitors):
+struct SnapshotHooks {
+  // Compiles the config's routes with their strategies (src/strategies/compile.h).
+  std::function<absl::StatusOr<std::unique_ptr<routing::RouteTable>>(const config::Config&)>
+      compile;
+  // The outcome sink of a route (its monitor), or null for none; errors (e.g. an unreadable
+  // drift reference file) fail the snapshot. May be empty: no sinks.
+  std::function<absl::StatusOr<std::shared_ptr<telemetry::OutcomeSink>>(
+      const config::Route& route, const std::vector<config::Backend>& backends)>
+      sinks;
+  // Called after every snapshot swap with the new snapshot's sinks (e.g. so the monitor engine
+  // forgets monitors no snapshot uses any more). May be empty.
+  std::function<void(const std::vector<const telemetry::OutcomeSink*>&)> installed;
+};
 
 // Which methods are known to be unary, so they may take the cheaper forwarding path.
 class UnaryMethods {
@@ -76,12 +87,11 @@ class UnaryMethods {
 
 class Snapshot {
  public:
-  // `sinks` may be empty (no route has a sink then).
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Build(config::Config config,
                                                                uint64_t generation,
                                                                UpstreamPool& pool,
                                                                telemetry::Metrics& metrics,
-                                                               const SinkFactory& sinks);
+                                                               const SnapshotHooks& hooks);
   // The outcome sinks this snapshot's routes use.
   std::vector<const telemetry::OutcomeSink*> Sinks() const;
   // Waits (at most `timeout`) until every backend's channel is connected or has failed, so the

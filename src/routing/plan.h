@@ -14,11 +14,11 @@
 #include <cstdint>
 
 #include "absl/container/inlined_vector.h"
+#include "common/arm_role.h"
 
 namespace modelgate::routing {
 
-// An arm's part in an experiment, carried on every outcome it produces.
-enum class ArmRole : uint8_t { kReference = 0, kCandidate = 1, kShadow = 2, kRanker = 3 };
+using ArmRole = ::modelgate::ArmRole;
 
 struct RoutePlan {
   int primary = 0;  // index into the route's arms

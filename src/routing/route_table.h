@@ -1,15 +1,14 @@
-// An immutable, compiled view of the config's routes: match a request (first match wins) and
-// reach the route's strategy and arms. Built once per config load; shared read-only by every
-// worker thread, so it needs no locks.
+// An immutable, compiled view of a config's routes: match a request (first match wins) and reach
+// the route's strategy and arms. Compiled once per snapshot (src/strategies/compile.h); shared
+// read-only by every worker thread, so it needs no locks.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/status/statusor.h"
-#include "config/config.h"
 #include "routing/merger.h"
 #include "routing/plan.h"
 #include "routing/strategy.h"
@@ -19,7 +18,7 @@ namespace modelgate::routing {
 struct ArmSpec {
   std::string name;     // metrics label
   std::string backend;  // backend name
-  int backend_index;    // index into Config::backends
+  int backend_index;    // index into the config's backends
   ArmRole role = ArmRole::kReference;
 };
 
@@ -33,11 +32,14 @@ struct CompiledRoute {
   std::vector<ArmSpec> arms;
   bool arm_header = false;
   double timeout_seconds = 0;
+  // Identifies the arms' traffic shares: it changes when they do (the sample-ratio check
+  // restarts with each epoch; see telemetry::Outcome::weight_epoch).
+  uint64_t weight_epoch = 0;
 };
 
 class RouteTable {
  public:
-  static absl::StatusOr<std::unique_ptr<RouteTable>> Build(const config::Config& config);
+  explicit RouteTable(std::vector<CompiledRoute> routes) : routes_(std::move(routes)) {}
 
   // Index of the first matching route, or -1.
   int Match(const RequestInfo& request) const;

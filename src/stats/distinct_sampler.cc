@@ -1,41 +1,68 @@
 // See distinct_sampler.h.
 #include "stats/distinct_sampler.h"
 
+#include <algorithm>
+
 namespace modelgate::stats {
+namespace {
 
-DistinctSampler::DistinctSampler(int num_labels, size_t capacity)
-    : num_labels_(num_labels), capacity_(capacity < 1 ? 1 : capacity), counts_(num_labels, 0) {
-  keys_.reserve(capacity_ + 1);
+uint64_t MaskOf(int level) {
+  return level >= 64 ? ~uint64_t{0} : ((uint64_t{1} << level) - 1);
 }
 
-void DistinctSampler::Add(uint64_t key_hash, int label) {
-  if (label < 0 || label >= num_labels_) return;
-  if ((key_hash & mask_.load(std::memory_order_relaxed)) != 0) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  const uint64_t mask = (level_ >= 64) ? ~uint64_t{0} : ((uint64_t{1} << level_) - 1);
-  if ((key_hash & mask) != 0) return;  // the level rose while we waited
-  if (!keys_.emplace(key_hash, label).second) return;
-  ++counts_[label];
-  while (keys_.size() > capacity_ && level_ < 63) RaiseLevelLocked();
-}
+}  // namespace
 
-void DistinctSampler::RaiseLevelLocked() {
-  ++level_;
-  const uint64_t mask = (uint64_t{1} << level_) - 1;
-  for (auto it = keys_.begin(); it != keys_.end();) {
-    if ((it->first & mask) != 0) {
-      --counts_[it->second];
-      keys_.erase(it++);
-    } else {
-      ++it;
-    }
+DistinctSampler::DistinctSampler(int num_labels, size_t capacity, int num_shards)
+    : num_labels_(num_labels), capacity_(capacity < 1 ? 1 : capacity) {
+  for (int i = 0; i < std::max(1, num_shards); ++i) {
+    auto shard = std::make_unique<Shard>();
+    MutexLock lock(&shard->mu);
+    // Room for every key the shard may hold: adding never rehashes on the request path.
+    shard->keys.reserve(capacity_ + 1);
+    shards_.push_back(std::move(shard));
   }
-  mask_.store(mask, std::memory_order_relaxed);
+}
+
+void DistinctSampler::Add(int shard, uint64_t key_hash, int label) {
+  if (label < 0 || label >= num_labels_) return;
+  Shard& s = *shards_[static_cast<size_t>(shard >= 0 ? shard : 0) % shards_.size()];
+  if ((key_hash & s.mask.load(std::memory_order_relaxed)) != 0) return;
+  MutexLock lock(&s.mu);
+  if ((key_hash & MaskOf(s.level)) != 0) return;  // the level rose since the filter
+  s.keys.emplace(key_hash, label);
+  while (s.keys.size() > capacity_ && s.level < 63) RaiseLevel(s);
+}
+
+void DistinctSampler::RaiseLevel(Shard& s) {
+  ++s.level;
+  const uint64_t mask = MaskOf(s.level);
+  absl::erase_if(s.keys, [mask](const auto& kv) { return (kv.first & mask) != 0; });
+  s.mask.store(mask, std::memory_order_relaxed);
 }
 
 DistinctSampler::Counts DistinctSampler::Snapshot() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return Counts{counts_, level_};
+  Counts out;
+  out.per_label.assign(static_cast<size_t>(num_labels_), 0);
+  absl::flat_hash_map<uint64_t, int> keys;
+  for (const auto& shard : shards_) {
+    MutexLock lock(&shard->mu);
+    out.level = std::max(out.level, shard->level);
+    keys.insert(shard->keys.begin(), shard->keys.end());
+  }
+  const uint64_t mask = MaskOf(out.level);
+  for (const auto& [key, label] : keys) {
+    if ((key & mask) == 0) ++out.per_label[static_cast<size_t>(label)];
+  }
+  return out;
+}
+
+void DistinctSampler::Reset() {
+  for (const auto& shard : shards_) {
+    MutexLock lock(&shard->mu);
+    shard->keys.clear();
+    shard->level = 0;
+    shard->mask.store(0, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace modelgate::stats

@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "config/loader.h"
 #include "gtest/gtest.h"
+#include "strategies/compile.h"
 #include "nlohmann/json.hpp"
 #include "proxy/server.h"
 #include "telemetry/metrics.h"
@@ -30,7 +31,11 @@ class AdminServerTest : public ::testing::Test {
         "backends: [{name: b, address: 127.0.0.1:1}]\n"
         "routes: [{name: r, strategy: forward, forward: {backend: b}}]\n");
     ASSERT_TRUE(loaded.ok());
-    auto proxy = proxy::ProxyServer::Start(loaded.config, &metrics_, {}, {});
+    auto proxy = proxy::ProxyServer::Start(loaded.config, &metrics_, [] {
+      proxy::SnapshotHooks hooks;
+      hooks.compile = [](const config::Config& c) { return strategies::CompileRoutes(c); };
+      return hooks;
+    }());
     ASSERT_TRUE(proxy.ok()) << proxy.status();
     proxy_ = std::move(*proxy);
     AdminHooks hooks;

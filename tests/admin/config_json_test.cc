@@ -95,9 +95,10 @@ TEST_F(EffectiveConfig, ShowsRoutesWithArmsAddressesWeightsAndResolvedDefaults) 
                               {"headers", {{"x-tenant", "acme"}}}}));
   EXPECT_EQ(r["strategy"], "ab");
   EXPECT_EQ(r["arms"], json::parse(R"([
-    {"name": "control", "backend": "legacy", "address": "127.0.0.1:9001", "weight": 90},
+    {"name": "control", "backend": "legacy", "address": "127.0.0.1:9001", "weight": 90,
+     "role": "reference"},
     {"name": "candidate", "backend": "candidate", "address": "cand.ns.svc:9000",
-     "weight": 10}])"));
+     "weight": 10, "role": "candidate"}])"));
   EXPECT_EQ(r["sticky_header"], "x-user-id");
   EXPECT_EQ(r["salt"], "modelgate");  // the default, as used for bucketing
   EXPECT_EQ(r["arm_header"], true);
@@ -105,7 +106,9 @@ TEST_F(EffectiveConfig, ShowsRoutesWithArmsAddressesWeightsAndResolvedDefaults) 
   const json& rest = j_["routes"][1];
   EXPECT_EQ(rest["strategy"], "forward");
   EXPECT_EQ(rest["arms"], json::parse(R"([
-    {"name": "legacy", "backend": "legacy", "address": "127.0.0.1:9001"}])"));
+    {"name": "legacy", "backend": "legacy", "address": "127.0.0.1:9001", "weight": 1,
+     "role": "reference"}])"));
+  EXPECT_EQ(rest["backend"], "legacy");
   EXPECT_TRUE(rest["monitor"].is_null());
 }
 
@@ -117,6 +120,8 @@ TEST_F(EffectiveConfig, ShowsEveryMonitorSetting) {
     "output_tensor": "scores", "input_tensors": ["age"], "sample_rate": 0.25, "queue_size": 64,
     "drift": {"bins": 20, "reference_samples": 5000, "reference_file": "/etc/mg/ref.txt",
               "window_seconds": 60.0, "min_samples": 200},
+    "error_codes": ["UNKNOWN", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "UNIMPLEMENTED",
+                    "INTERNAL", "UNAVAILABLE", "DATA_LOSS"],
     "sticky_assignment": true})"));
 }
 

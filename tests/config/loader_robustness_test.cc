@@ -78,13 +78,10 @@ bool IsWellFormedError(const std::string& error) {
 // The invariants config.h promises to code that receives a Config.
 void ExpectInvariants(const Config& c, const std::string& text) {
   for (const Route& route : c.routes) {
-    if (route.strategy == StrategyKind::kForward) {
-      EXPECT_NE(c.FindBackend(route.forward.backend), nullptr) << text;
-      continue;
-    }
+    ASSERT_NE(route.block, nullptr) << text;
     int64_t sum = 0;
-    ASSERT_FALSE(route.ab.arms.empty()) << text;
-    for (const AbArm& arm : route.ab.arms) {
+    ASSERT_FALSE(route.arms.empty()) << text;
+    for (const RouteArm& arm : route.arms) {
       EXPECT_NE(c.FindBackend(arm.backend), nullptr) << text;
       EXPECT_GE(arm.weight, 0) << text;
       sum += arm.weight;

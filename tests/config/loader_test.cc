@@ -1,6 +1,8 @@
 // The loader's happy paths and entry points: typed values, defaults, the hash, file handling,
 // and every example config under config/.
 #include "config/loader.h"
+#include "strategies/ab.h"
+#include "strategies/forward.h"
 
 #include <filesystem>
 #include <fstream>
@@ -89,23 +91,27 @@ TEST(ConfigLoader, ParsesFullConfigIntoTypedValues) {
   EXPECT_EQ(ab.match.service, "bench.Model");
   EXPECT_EQ(ab.match.method, "Predict");
   EXPECT_THAT(ab.match.headers, ElementsAre(Pair("x-tenant", "acme"), Pair("x-region", "eu-1")));
-  EXPECT_EQ(ab.strategy, StrategyKind::kAb);
-  ASSERT_EQ(ab.ab.arms.size(), 2u);
-  EXPECT_EQ(ab.ab.arms[0].backend, "legacy");
-  EXPECT_EQ(ab.ab.arms[0].weight, 90);
-  EXPECT_EQ(ab.ab.arms[0].name, "control");
-  EXPECT_EQ(ab.ab.arms[1].backend, "candidate");
-  EXPECT_EQ(ab.ab.arms[1].weight, 10);
-  EXPECT_EQ(ab.ab.arms[1].name, "candidate");
-  EXPECT_EQ(ab.ab.sticky_header, "x-user-id");
-  EXPECT_EQ(ab.ab.salt, "exp-1");
+  EXPECT_EQ(ab.strategy, "ab");
+  ASSERT_EQ(ab.arms.size(), 2u);
+  EXPECT_EQ(ab.arms[0].backend, "legacy");
+  EXPECT_EQ(ab.arms[0].weight, 90);
+  EXPECT_EQ(ab.arms[0].name, "control");
+  EXPECT_EQ(ab.arms[0].role, ArmRole::kReference);
+  EXPECT_EQ(ab.arms[1].backend, "candidate");
+  EXPECT_EQ(ab.arms[1].weight, 10);
+  EXPECT_EQ(ab.arms[1].name, "candidate");
+  EXPECT_EQ(ab.arms[1].role, ArmRole::kCandidate);
+  EXPECT_EQ(ab.block_as<strategies::AbBlock>().sticky, "x-user-id");
+  EXPECT_EQ(ab.block_as<strategies::AbBlock>().salt, "exp-1");
   EXPECT_TRUE(ab.arm_header);
   EXPECT_DOUBLE_EQ(ab.timeout_seconds, 1.5);
 
   const Route& fwd = c.routes[1];
   EXPECT_EQ(fwd.name, "rest");
-  EXPECT_EQ(fwd.strategy, StrategyKind::kForward);
-  EXPECT_EQ(fwd.forward.backend, "v6");
+  EXPECT_EQ(fwd.strategy, "forward");
+  EXPECT_EQ(fwd.block_as<strategies::ForwardBlock>().backend, "v6");
+  ASSERT_EQ(fwd.arms.size(), 1u);
+  EXPECT_EQ(fwd.arms[0].backend, "v6");
   EXPECT_TRUE(fwd.match.service.empty());
   EXPECT_TRUE(fwd.match.method.empty());
   EXPECT_THAT(fwd.match.headers, IsEmpty());
@@ -128,9 +134,9 @@ routes:
   EXPECT_EQ(c.proxy.max_inflight_calls, 10000);
   EXPECT_THAT(c.proxy.unary_methods, IsEmpty());
   const Route& route = c.routes[0];
-  EXPECT_EQ(route.ab.arms[0].name, "a");
-  EXPECT_EQ(route.ab.salt, "modelgate");
-  EXPECT_EQ(route.ab.sticky_header, "");
+  EXPECT_EQ(route.arms[0].name, "a");
+  EXPECT_EQ(route.block_as<strategies::AbBlock>().salt, "modelgate");
+  EXPECT_EQ(route.block_as<strategies::AbBlock>().sticky, "");
   EXPECT_FALSE(route.arm_header);
   EXPECT_DOUBLE_EQ(route.timeout_seconds, 0);
 }
@@ -215,12 +221,12 @@ TEST(ConfigLoader, AbExampleIsNinetyTenStickyOnUserId) {
   ASSERT_NE(c.FindBackend("candidate"), nullptr);
   EXPECT_EQ(c.FindBackend("candidate")->address, "127.0.0.1:9002");
   ASSERT_EQ(c.routes.size(), 2u);
-  EXPECT_EQ(c.routes[0].strategy, StrategyKind::kAb);
-  ASSERT_EQ(c.routes[0].ab.arms.size(), 2u);
-  EXPECT_EQ(c.routes[0].ab.arms[0].weight, 90);
-  EXPECT_EQ(c.routes[0].ab.arms[1].weight, 10);
-  EXPECT_EQ(c.routes[0].ab.sticky_header, "x-user-id");
-  EXPECT_EQ(c.routes[1].strategy, StrategyKind::kForward);
+  EXPECT_EQ(c.routes[0].strategy, "ab");
+  ASSERT_EQ(c.routes[0].arms.size(), 2u);
+  EXPECT_EQ(c.routes[0].arms[0].weight, 90);
+  EXPECT_EQ(c.routes[0].arms[1].weight, 10);
+  EXPECT_EQ(c.routes[0].block->sticky_header(), "x-user-id");
+  EXPECT_EQ(c.routes[1].strategy, "forward");
 }
 
 TEST(ConfigLoader, ReportsUnreadableFileWithoutPosition) {

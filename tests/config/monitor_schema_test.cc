@@ -120,7 +120,7 @@ TEST(MonitorConfig, PayloadSettingsWithoutPayloadAreErrors) {
                           "monitor.payload (e.g. payload: inference_v2)"));
 }
 
-TEST(MonitorConfig, OnlyAllowedOnAbRoutes) {
+TEST(MonitorConfig, NotAllowedOnRoutesWithNothingToCompare) {
   LoadResult r = ParseConfig(
       "c.yaml",
       "listen: 127.0.0.1:8500\n"
@@ -131,8 +131,8 @@ TEST(MonitorConfig, OnlyAllowedOnAbRoutes) {
       "    strategy: forward\n"
       "    forward: {backend: legacy}\n"
       "    monitor: {}\n");
-  EXPECT_THAT(r.errors, ElementsAre("c.yaml:8:5: routes[0].monitor: only allowed on routes with "
-                                    "strategy \"ab\" (monitors compare arms)"));
+  EXPECT_THAT(r.errors, ElementsAre("c.yaml:8:5: routes[0].monitor: not allowed on routes with "
+                                    "strategy \"forward\" (a monitor compares arms)"));
 }
 
 }  // namespace

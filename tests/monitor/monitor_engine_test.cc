@@ -29,9 +29,10 @@ const absl::Time kStart = absl::FromUnixSeconds(1'700'000'000);
 config::Route AbRoute(const std::string& name = "recommend") {
   config::Route r;
   r.name = name;
-  r.strategy = config::StrategyKind::kAb;
-  r.ab.arms = {{"model-v1", 90, "legacy"}, {"model-v2", 10, "candidate"}};
-  r.ab.salt = "modelgate";
+  r.strategy = "ab";
+  r.arms = {{"legacy", "model-v1", 90, ArmRole::kReference},
+            {"candidate", "model-v2", 10, ArmRole::kCandidate}};
+  r.block = std::make_shared<testing::SplitBlock>();
   r.monitor = testing::BaseConfig();
   r.monitor.payload = "inference_v2";
   r.monitor.output_tensor = "score";
@@ -58,7 +59,7 @@ TEST(MonitorEngine, RouteWithoutMonitorBlockHasNoMonitor) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor = config::MonitorConfig();
-  auto m = engine.ForRoute(r, Backends());
+  auto m = engine.ForRoute(r, Backends(), testing::ArmsMonitor());
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(*m, nullptr);
   EXPECT_EQ(engine.RouteStats("recommend").status().code(), absl::StatusCode::kNotFound);
@@ -66,13 +67,13 @@ TEST(MonitorEngine, RouteWithoutMonitorBlockHasNoMonitor) {
 
 TEST(MonitorEngine, SameExperimentReusesTheMonitorAcrossAReload) {
   MonitorEngine engine(nullptr, 2, NoThread());
-  auto first = engine.ForRoute(AbRoute(), Backends());
+  auto first = engine.ForRoute(AbRoute(), Backends(), testing::ArmsMonitor());
   ASSERT_TRUE(first.ok()) << first.status();
   (*first)->RecordOutcome(0, 0, 0, 0.01);
   config::Route reloaded = AbRoute();
   reloaded.timeout_seconds = 3;                // not part of the experiment
   reloaded.match.service = "pkg.Recommender";  // neither is the match rule
-  auto second = engine.ForRoute(reloaded, Backends());
+  auto second = engine.ForRoute(reloaded, Backends(), testing::ArmsMonitor());
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(first->get(), second->get());
   EXPECT_EQ(engine.num_monitors(), 1);
@@ -80,45 +81,67 @@ TEST(MonitorEngine, SameExperimentReusesTheMonitorAcrossAReload) {
 
 TEST(MonitorEngine, ChangedExperimentStartsAFreshMonitor) {
   MonitorEngine engine(nullptr, 1, NoThread());
-  auto base = engine.ForRoute(AbRoute(), Backends());
+  auto base = engine.ForRoute(AbRoute(), Backends(), testing::ArmsMonitor());
   ASSERT_TRUE(base.ok());
   std::vector<config::Route> changed(6, AbRoute());
-  changed[0].ab.arms[1].weight = 20;
-  changed[1].ab.salt = "other";
-  changed[2].ab.sticky_header = "x-user";
+  changed[0].arms[1].name = "cand-b";
+  changed[1].block = std::make_shared<testing::SplitBlock>("other-salt");
+  changed[2].block = std::make_shared<testing::SplitBlock>("modelgate", "x-user");
   changed[3].monitor.alpha = 0.01;
   changed[4].monitor.drift.window_seconds = 600;
-  changed[5].ab.arms[1].backend = "model-v3";
+  changed[5].arms[1].backend = "model-v3";
   for (const config::Route& r : changed) {
-    auto m = engine.ForRoute(r, Backends());
+    auto m = engine.ForRoute(r, Backends(), testing::ArmsMonitor());
     ASSERT_TRUE(m.ok());
     EXPECT_NE(m->get(), base->get());
   }
+}
+
+TEST(MonitorEngine, AWeightChangeKeepsTheMonitorAndRestartsItsSampleRatioCheck) {
+  MonitorEngine engine(nullptr, 1, NoThread());
+  auto base = engine.ForRoute(AbRoute(), Backends(), testing::ArmsMonitor());
+  ASSERT_TRUE(base.ok());
+  // 900/100 calls match 90/10: no mismatch, and the comparisons have their evidence.
+  for (int i = 0; i < 1000; ++i) (*base)->RecordOutcome(0, i % 10 == 0 ? 1 : 0, 0, 0.01);
+  (*base)->Evaluate(kStart);
+  EXPECT_EQ((*base)->Report()["srm"]["observed"]["legacy"], 900);
+  config::Route stepped = AbRoute();
+  stepped.arms[0].weight = 50;  // a canary step: same experiment, new traffic shares
+  stepped.arms[1].weight = 50;
+  auto after = engine.ForRoute(stepped, Backends(), testing::ArmsMonitor());
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->get(), base->get());
+  (*after)->Evaluate(kStart + absl::Seconds(1));
+  const nlohmann::json report = (*after)->Report();
+  // The sample-ratio check starts over against 50/50; the arms keep every call.
+  EXPECT_EQ(report["srm"]["observed"]["legacy"], 0);
+  EXPECT_EQ(report["srm"]["expected_share"]["legacy"], 0.5);
+  EXPECT_EQ(report["arms"][0]["requests"], 900);
 }
 
 TEST(MonitorEngine, ArmBackendMovedToAnotherAddressStartsAFreshMonitor) {
   // Same names, weights and monitor block, but "model-v2" now points at another server: most
   // likely another model, whose statistics must not be mixed with the old one's.
   MonitorEngine engine(nullptr, 1, NoThread());
-  auto base = engine.ForRoute(AbRoute(), Backends());
+  auto base = engine.ForRoute(AbRoute(), Backends(), testing::ArmsMonitor());
   ASSERT_TRUE(base.ok());
   std::vector<config::Backend> moved = Backends();
   moved[1].address = "127.0.0.1:9102";
-  auto m = engine.ForRoute(AbRoute(), moved);
+  auto m = engine.ForRoute(AbRoute(), moved, testing::ArmsMonitor());
   ASSERT_TRUE(m.ok());
   EXPECT_NE(m->get(), base->get());
   // A backend no arm uses may change freely.
   std::vector<config::Backend> unrelated = Backends();
   unrelated[2].address = "127.0.0.1:9103";
-  auto same = engine.ForRoute(AbRoute(), unrelated);
+  auto same = engine.ForRoute(AbRoute(), unrelated, testing::ArmsMonitor());
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(same->get(), base->get());
 }
 
 TEST(MonitorEngine, MonitorsLiveAsLongAsTheirOwnersAndRetainForgetsUnusedOnes) {
   MonitorEngine engine(nullptr, 1, NoThread());
-  auto a = engine.ForRoute(AbRoute("a"), Backends());
-  auto b = engine.ForRoute(AbRoute("b"), Backends());
+  auto a = engine.ForRoute(AbRoute("a"), Backends(), testing::ArmsMonitor());
+  auto b = engine.ForRoute(AbRoute("b"), Backends(), testing::ArmsMonitor());
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(engine.num_monitors(), 2);
   engine.Retain({a->get()});  // the new config has only route a
@@ -127,19 +150,19 @@ TEST(MonitorEngine, MonitorsLiveAsLongAsTheirOwnersAndRetainForgetsUnusedOnes) {
   EXPECT_TRUE(engine.RouteStats("a").ok());
   // A monitor nobody holds (e.g. its snapshot failed to build) is gone at once.
   {
-    auto orphan = engine.ForRoute(AbRoute("c"), Backends());
+    auto orphan = engine.ForRoute(AbRoute("c"), Backends(), testing::ArmsMonitor());
     ASSERT_TRUE(orphan.ok());
   }
   EXPECT_EQ(engine.num_monitors(), 1);
   // The next ForRoute of b starts fresh.
-  auto b2 = engine.ForRoute(AbRoute("b"), Backends());
+  auto b2 = engine.ForRoute(AbRoute("b"), Backends(), testing::ArmsMonitor());
   EXPECT_NE(b2->get(), b->get());
 }
 
 TEST(MonitorEngine, FullQueueDropsAndCountsWithoutBlocking) {
   auto registry = std::make_shared<prometheus::Registry>();
   MonitorEngine engine(registry, 1, NoThread());
-  auto m = engine.ForRoute(AbRoute(), Backends());
+  auto m = engine.ForRoute(AbRoute(), Backends(), testing::ArmsMonitor());
   ASSERT_TRUE(m.ok());
   const absl::Cord request = RawCord("");
   const absl::Cord response = ToCord(Fp32Response("score", {0.5f, 0.25f}));
@@ -163,7 +186,7 @@ TEST(MonitorEngine, GarbageBytesAreDecodeErrors) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor.input_tensors = {"x"};
-  auto m = engine.ForRoute(r, Backends());
+  auto m = engine.ForRoute(r, Backends(), testing::ArmsMonitor());
   ASSERT_TRUE(m.ok());
   const absl::Cord garbage = RawCord(std::string("\xff\xff\xff\xff\x0f", 5));
   const absl::Cord good_response = ToCord(Fp32Response("score", {1.0f}));
@@ -180,7 +203,7 @@ TEST(MonitorEngine, PayloadsAreIgnoredForRoutesThatDoNotMonitorThem) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor.payload = "";
-  auto m = engine.ForRoute(r, Backends());
+  auto m = engine.ForRoute(r, Backends(), testing::ArmsMonitor());
   ASSERT_TRUE(m.ok());
   testing::Offer(**m, 0, RawCord("a"), RawCord("b"));
   EXPECT_EQ((*m)->payload_counts().dropped, 0);
@@ -191,7 +214,7 @@ TEST(MonitorEngine, EvaluatesEachRouteEveryItsInterval) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor.interval_seconds = 5;
-  auto m = engine.ForRoute(r, Backends());
+  auto m = engine.ForRoute(r, Backends(), testing::ArmsMonitor());
   ASSERT_TRUE(m.ok());
   engine.RunOnce(kStart);  // a new monitor is evaluated at once
   const std::string first = engine.RouteStats("recommend")->at("evaluated_at");
@@ -205,7 +228,7 @@ TEST(MonitorEngine, UnreadableReferenceFileIsAnErrorNamingTheFile) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor.drift.reference_file = "/nonexistent/scores.txt";
-  auto m = engine.ForRoute(r, Backends());
+  auto m = engine.ForRoute(r, Backends(), testing::ArmsMonitor());
   ASSERT_FALSE(m.ok());
   EXPECT_THAT(std::string(m.status().message()), HasSubstr("/nonexistent/scores.txt"));
 }
@@ -219,7 +242,7 @@ TEST(MonitorEngine, ReferenceFileWithABadLineNamesFileAndLine) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor.drift.reference_file = path;
-  auto m = engine.ForRoute(r, Backends());
+  auto m = engine.ForRoute(r, Backends(), testing::ArmsMonitor());
   std::remove(path.c_str());
   ASSERT_FALSE(m.ok());
   EXPECT_THAT(std::string(m.status().message()), HasSubstr(path + ":3"));
@@ -235,10 +258,10 @@ TEST(MonitorEngine, NewReferenceFileContentsStartAFreshExperiment) {
   MonitorEngine engine(nullptr, 1, NoThread());
   config::Route r = AbRoute();
   r.monitor.drift.reference_file = path;
-  auto a = engine.ForRoute(r, Backends());
-  auto same = engine.ForRoute(r, Backends());
+  auto a = engine.ForRoute(r, Backends(), testing::ArmsMonitor());
+  auto same = engine.ForRoute(r, Backends(), testing::ArmsMonitor());
   write(1);
-  auto changed = engine.ForRoute(r, Backends());
+  auto changed = engine.ForRoute(r, Backends(), testing::ArmsMonitor());
   std::remove(path.c_str());
   ASSERT_TRUE(a.ok() && same.ok() && changed.ok());
   EXPECT_EQ(a->get(), same->get());
@@ -251,7 +274,7 @@ TEST(MonitorEngine, ThreadDecodesAndEvaluatesAndStopJoins) {
   MonitorEngine engine(nullptr, 1, o);
   config::Route r = AbRoute();
   r.monitor.queue_size = 1000;
-  auto m = engine.ForRoute(r, Backends());
+  auto m = engine.ForRoute(r, Backends(), testing::ArmsMonitor());
   ASSERT_TRUE(m.ok());
   const absl::Cord response = ToCord(Fp32Response("score", {0.5f}));
   for (int i = 0; i < 200; ++i) testing::Offer(**m, i % 2, RawCord(""), response);
@@ -273,7 +296,7 @@ TEST(MonitorEngine, ThreadDecodesAndEvaluatesAndStopJoins) {
 
 TEST(MonitorEngine, DestructorStopsARunningThread) {
   auto engine = std::make_unique<MonitorEngine>(nullptr, 1);
-  auto m = engine->ForRoute(AbRoute(), Backends());
+  auto m = engine->ForRoute(AbRoute(), Backends(), testing::ArmsMonitor());
   ASSERT_TRUE(m.ok());
   engine.reset();  // joins; the monitor outlives the engine
   (*m)->RecordOutcome(0, 0, 0, 0.001);

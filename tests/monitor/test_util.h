@@ -15,6 +15,7 @@
 #include "common/random.h"
 #include "config/config.h"
 #include "inference/grpc_predict_v2.pb.h"
+#include "monitor/monitor_engine.h"
 #include "monitor/route_monitor.h"
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
@@ -105,6 +106,26 @@ inline absl::Cord ToCord(const google::protobuf::MessageLite& message) {
 }
 
 inline absl::Cord RawCord(const std::string& bytes) { return absl::Cord(bytes); }
+
+// A strategy block with the settings of a split: salt and sticky header.
+struct SplitBlock final : config::StrategyBlock {
+  explicit SplitBlock(std::string salt = "modelgate", std::string sticky = "")
+      : salt(std::move(salt)), sticky(std::move(sticky)) {}
+  std::string ExperimentKey() const override { return salt + "|" + sticky; }
+  std::string DefinitionKey() const override { return ExperimentKey(); }
+  std::string sticky_header() const override { return sticky; }
+  nlohmann::json ToJson() const override { return {{"salt", salt}}; }
+  std::string salt, sticky;
+};
+
+// The monitor a strategy makes by default: every arm compared with the reference arm.
+inline MonitorEngine::Factory ArmsMonitor() {
+  return [](const config::Route& route, int shards, std::shared_ptr<prometheus::Registry> r) {
+    std::vector<ArmInfo> arms;
+    for (const config::RouteArm& a : route.arms) arms.push_back({a.name, a.weight});
+    return RouteMonitor::Create(route.name, std::move(arms), route.monitor, shards, std::move(r));
+  };
+}
 
 // What the data plane does with a sampled call's messages: hand them to the route's sink.
 inline void Offer(RouteMonitor& m, int arm, const absl::Cord& request, const absl::Cord& response) {

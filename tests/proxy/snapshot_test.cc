@@ -3,6 +3,7 @@
 #include "proxy/snapshot.h"
 
 #include "config/loader.h"
+#include "strategies/compile.h"
 #include "gtest/gtest.h"
 #include "proxy/upstream_pool.h"
 
@@ -24,6 +25,12 @@ TEST(UnaryMethods, KnowsBuiltinsAndConfiguredMethodsButNotStreams) {
   EXPECT_FALSE(u.Contains("/"));
 }
 
+SnapshotHooks Hooks() {
+  SnapshotHooks hooks;
+  hooks.compile = [](const config::Config& c) { return strategies::CompileRoutes(c); };
+  return hooks;
+}
+
 TEST(Snapshot, BindsArmsToBackendsAndMetrics) {
   auto loaded = config::ParseConfig("t.yaml", R"(
 listen: 127.0.0.1:0
@@ -40,7 +47,7 @@ routes:
   ASSERT_TRUE(loaded.ok());
   telemetry::Metrics metrics;
   UpstreamPool pool(loaded.config.proxy.max_message_bytes, &metrics);
-  auto snap = Snapshot::Build(loaded.config, 7, pool, metrics, nullptr);
+  auto snap = Snapshot::Build(loaded.config, 7, pool, metrics, Hooks());
   ASSERT_TRUE(snap.ok()) << snap.status();
   EXPECT_EQ((*snap)->generation(), 7u);
   const RouteRuntime& r = (*snap)->route(0);
@@ -51,7 +58,7 @@ routes:
   r.arms[1].metrics->requests->Increment(0);
   EXPECT_NE(metrics.Serialize().find(R"(arm="cand",code="OK",route="predict")"), std::string::npos);
   // A second snapshot of the same config reuses the channels.
-  auto again = Snapshot::Build(loaded.config, 8, pool, metrics, nullptr);
+  auto again = Snapshot::Build(loaded.config, 8, pool, metrics, Hooks());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)->route(0).arms[0].backend->channel, r.arms[0].backend->channel);
 }

@@ -4,6 +4,7 @@
 
 #include <boost/math/distributions/chi_squared.hpp>
 
+#include <cmath>
 #include <iostream>
 
 #include "common/random.h"
@@ -73,6 +74,45 @@ TEST(DistinctSampler, HeavyRepeatersDoNotSkewTheShares) {
   EXPECT_LE(rejections, kRuns * 0.05 + 3 * std::sqrt(kRuns * 0.05 * 0.95));
   // Counting requests instead of users over-disperses the counts: far more false alarms.
   EXPECT_GT(naive_rejections, kRuns / 2);
+}
+
+}  // namespace
+}  // namespace modelgate::stats
+
+namespace modelgate::stats {
+namespace {
+
+TEST(DistinctSampler, ShardsMergeIntoOneSampleCountingEachKeyOnce) {
+  DistinctSampler s(2, 1000, /*num_shards=*/3);
+  // Every user is seen by every worker (its calls land on any of them).
+  for (int shard = 0; shard < 3; ++shard) {
+    for (int i = 0; i < 300; ++i) s.Add(shard, StableHash64("u" + std::to_string(i)), i % 2);
+  }
+  const DistinctSampler::Counts c = s.Snapshot();
+  EXPECT_EQ(c.level, 0);
+  EXPECT_EQ(c.per_label[0], 150);
+  EXPECT_EQ(c.per_label[1], 150);
+}
+
+TEST(DistinctSampler, MergedSampleUsesTheHighestLevelOfAnyShard) {
+  DistinctSampler s(1, 256, /*num_shards=*/2);
+  for (int i = 0; i < 20000; ++i) s.Add(0, StableHash64("a" + std::to_string(i)), 0);
+  for (int i = 0; i < 100; ++i) s.Add(1, StableHash64("b" + std::to_string(i)), 0);
+  const DistinctSampler::Counts c = s.Snapshot();
+  EXPECT_GT(c.level, 0);
+  // Every key counted passes the merged level's filter: ~20100 / 2^level keys.
+  const double expected = 20100.0 / static_cast<double>(uint64_t{1} << c.level);
+  EXPECT_NEAR(static_cast<double>(c.per_label[0]), expected, 5 * std::sqrt(expected));
+}
+
+TEST(DistinctSampler, ResetStartsAFreshSample) {
+  DistinctSampler s(2, 1000, 2);
+  for (int i = 0; i < 100; ++i) s.Add(i % 2, StableHash64("u" + std::to_string(i)), 0);
+  s.Reset();
+  for (int i = 0; i < 10; ++i) s.Add(0, StableHash64("v" + std::to_string(i)), 1);
+  const DistinctSampler::Counts c = s.Snapshot();
+  EXPECT_EQ(c.per_label[0], 0);
+  EXPECT_EQ(c.per_label[1], 10);
 }
 
 }  // namespace

@@ -1,17 +1,19 @@
-// Route matching: first match wins; service, method and exact header values all must match.
-#include "routing/route_table.h"
+// Routes compiled from a loaded config through the strategy registry, and matched: first match
+// wins; service, method and exact header values all must match.
+#include "strategies/compile.h"
 
 #include "config/loader.h"
 #include "gtest/gtest.h"
 #include "routing/fake_headers.h"
 
 namespace modelgate::routing {
+using strategies::CompileRoutes;
 namespace {
 
 std::unique_ptr<RouteTable> Table(const std::string& yaml) {
   config::LoadResult r = config::ParseConfig("test.yaml", yaml);
   EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0]);
-  auto t = RouteTable::Build(r.config);
+  auto t = strategies::CompileRoutes(r.config);
   EXPECT_TRUE(t.ok());
   return std::move(*t);
 }
