@@ -11,7 +11,7 @@ DistinctSampler::DistinctSampler(int num_labels, size_t capacity)
 void DistinctSampler::Add(uint64_t key_hash, int label) {
   if (label < 0 || label >= num_labels_) return;
   if ((key_hash & mask_.load(std::memory_order_relaxed)) != 0) return;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const uint64_t mask = (level_ >= 64) ? ~uint64_t{0} : ((uint64_t{1} << level_) - 1);
   if ((key_hash & mask) != 0) return;  // the level rose while we waited
   if (!keys_.emplace(key_hash, label).second) return;
@@ -34,7 +34,7 @@ void DistinctSampler::RaiseLevelLocked() {
 }
 
 DistinctSampler::Counts DistinctSampler::Snapshot() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return Counts{counts_, level_};
 }
 

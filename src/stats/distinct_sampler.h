@@ -14,11 +14,11 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "common/mutex.h"
 
 namespace modelgate::stats {
 
@@ -26,13 +26,13 @@ class DistinctSampler {
  public:
   DistinctSampler(int num_labels, size_t capacity);
 
-  void Add(uint64_t key_hash, int label);
+  void Add(uint64_t key_hash, int label) ABSL_LOCKS_EXCLUDED(mu_);
 
   struct Counts {
     std::vector<int64_t> per_label;  // distinct sampled keys per label
     int level = 0;                   // keys sampled with probability 2^-level
   };
-  Counts Snapshot() const;
+  Counts Snapshot() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   void RaiseLevelLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -40,7 +40,7 @@ class DistinctSampler {
   const int num_labels_;
   const size_t capacity_;
   std::atomic<uint64_t> mask_{0};  // low bits that must be zero at the current level
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   int level_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<uint64_t, int> keys_ ABSL_GUARDED_BY(mu_);
   std::vector<int64_t> counts_ ABSL_GUARDED_BY(mu_);
