@@ -12,6 +12,8 @@ PKGS=(
   # tests: reference statistics, a gRPC client that is not ours, a real Prometheus
   python3 python3-scipy python3-numpy python3-grpcio python3-grpc-tools python3-yaml
   curl prometheus
+  # static analysis: clang's thread-safety analysis over src/ (tests/static needs clang++-14)
+  clang-14
   # benchmark: nginx grpc_pass in the same run
   nginx-light
 )

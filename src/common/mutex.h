@@ -55,6 +55,16 @@ class CondVar {
     lock.release();
     return woken;
   }
+  // As Wait, until `deadline` at the latest; true if woken before it passed. Loop on it with
+  // the same deadline to wait for a condition despite spurious wake-ups.
+  template <typename Clock, typename Duration>
+  bool WaitUntil(Mutex* mu, std::chrono::time_point<Clock, Duration> deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
+    const bool woken = cv_.wait_until(lock, deadline) == std::cv_status::no_timeout;
+    lock.release();
+    return woken;
+  }
   void NotifyOne() { cv_.notify_one(); }
   void NotifyAll() { cv_.notify_all(); }
 

@@ -2,6 +2,7 @@
 #include "monitor/monitor_engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -41,7 +42,7 @@ MonitorEngine::MonitorEngine(std::shared_ptr<prometheus::Registry> registry, int
       num_shards_(num_shards < 1 ? 1 : num_shards),
       options_(options) {
   if (options_.start_thread) {
-    std::lock_guard<std::mutex> lock(join_mu_);
+    MutexLock lock(&join_mu_);
     thread_ = std::thread([this] { Loop(); });
   }
 }
@@ -50,11 +51,11 @@ MonitorEngine::~MonitorEngine() { Stop(); }
 
 void MonitorEngine::Stop() {
   {
-    std::lock_guard<std::mutex> lock(stop_mu_);
+    MutexLock lock(&stop_mu_);
     stopping_ = true;
   }
-  stop_cv_.notify_all();
-  std::lock_guard<std::mutex> lock(join_mu_);
+  stop_cv_.NotifyAll();
+  MutexLock lock(&join_mu_);
   if (thread_.joinable()) thread_.join();
 }
 
@@ -63,8 +64,11 @@ void MonitorEngine::Loop() {
   for (;;) {
     {
       // Sleep one poll interval, waking at once on Stop().
-      std::unique_lock<std::mutex> lock(stop_mu_);
-      if (stop_cv_.wait_for(lock, poll, [this] { return stopping_; })) return;
+      const auto deadline = std::chrono::steady_clock::now() + poll;
+      MutexLock lock(&stop_mu_);
+      while (!stopping_ && stop_cv_.WaitUntil(&stop_mu_, deadline)) {
+      }
+      if (stopping_) return;
     }
     RunOnce(absl::Now());
   }
@@ -91,7 +95,7 @@ absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(
     return nullptr;
   };
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (std::shared_ptr<RouteMonitor> m = find()) {
       m->SetWeights(weights);
       return m;
@@ -100,7 +104,7 @@ absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(
   // Built outside the lock: loading a reference file can take a while.
   absl::StatusOr<std::shared_ptr<RouteMonitor>> created = make(route, num_shards_, registry_);
   if (!created.ok()) return created.status();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (std::shared_ptr<RouteMonitor> m = find()) {  // a concurrent caller won
     m->SetWeights(weights);
     return m;
@@ -113,7 +117,7 @@ absl::StatusOr<std::shared_ptr<RouteMonitor>> MonitorEngine::ForRoute(
 }
 
 void MonitorEngine::Retain(const std::vector<const telemetry::OutcomeSink*>& live) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
                                 [&](const Entry& e) {
                                   std::shared_ptr<RouteMonitor> m = e.monitor.lock();
@@ -127,7 +131,7 @@ void MonitorEngine::Retain(const std::vector<const telemetry::OutcomeSink*>& liv
 absl::StatusOr<nlohmann::json> MonitorEngine::RouteStats(const std::string& route) const {
   std::shared_ptr<RouteMonitor> monitor;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     for (auto it = entries_.rbegin(); it != entries_.rend() && monitor == nullptr; ++it) {
       if (it->route == route) monitor = it->monitor.lock();
     }
@@ -139,18 +143,18 @@ absl::StatusOr<nlohmann::json> MonitorEngine::RouteStats(const std::string& rout
 }
 
 int MonitorEngine::num_monitors() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   int n = 0;
   for (const Entry& e : entries_) n += e.monitor.expired() ? 0 : 1;
   return n;
 }
 
 int MonitorEngine::RunOnce(absl::Time now) {
-  std::lock_guard<std::mutex> run_lock(run_mu_);
+  MutexLock run_lock(&run_mu_);
   std::vector<std::shared_ptr<RouteMonitor>> monitors;
   std::vector<bool> due;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     for (Entry& e : entries_) {
       std::shared_ptr<RouteMonitor> m = e.monitor.lock();
       if (m == nullptr) continue;

@@ -26,7 +26,6 @@
 #include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +33,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/mutex.h"
 #include "config/config.h"
 #include "inference/grpc_predict_v2.pb.h"
 #include "monitor/route_monitor.h"
@@ -79,19 +79,20 @@ class MonitorEngine {
   void Retain(const std::vector<const telemetry::OutcomeSink*>& live);
 
   // GET /api/v1/routes/{name}/stats. NotFound when the route has no monitor.
-  absl::StatusOr<nlohmann::json> RouteStats(const std::string& route) const;
+  absl::StatusOr<nlohmann::json> RouteStats(const std::string& route) const
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Stops and joins the monitor thread. Idempotent; safe from any thread but the monitor
   // thread itself.
-  void Stop();
+  void Stop() ABSL_LOCKS_EXCLUDED(stop_mu_, join_mu_);
 
   // One round of the monitor thread's work at time `now`: decode every queued payload, then
   // evaluate each monitor whose interval has elapsed (a new monitor is evaluated at its first
   // round). Returns the number of payloads taken from the queues. Serialised with the thread.
-  int RunOnce(absl::Time now);
+  int RunOnce(absl::Time now) ABSL_LOCKS_EXCLUDED(run_mu_, mu_);
 
   // Monitors the engine currently evaluates.
-  int num_monitors() const;
+  int num_monitors() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Entry {
@@ -101,7 +102,7 @@ class MonitorEngine {
     absl::Time next_evaluation = absl::InfinitePast();
   };
 
-  void Loop();
+  void Loop() ABSL_LOCKS_EXCLUDED(stop_mu_);
   void Decode(RouteMonitor& monitor, PendingPayload& payload, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
 
@@ -109,18 +110,19 @@ class MonitorEngine {
   const int num_shards_;
   const Options options_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);  // creation order (newest last)
 
-  std::mutex run_mu_;  // one RunOnce at a time; guards the reusable decode messages
+  Mutex run_mu_;  // one RunOnce at a time; guards the reusable decode messages
   inference::ModelInferRequest request_ ABSL_GUARDED_BY(run_mu_);
   inference::ModelInferResponse response_ ABSL_GUARDED_BY(run_mu_);
 
-  // std::mutex (not absl::Mutex) so ThreadSanitizer runs see the synchronisation.
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
+  // modelgate::Mutex (a std::mutex), not absl::Mutex, so ThreadSanitizer runs see the
+  // synchronisation.
+  Mutex stop_mu_;
+  CondVar stop_cv_;
   bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;
-  std::mutex join_mu_;
+  Mutex join_mu_;
   std::thread thread_ ABSL_GUARDED_BY(join_mu_);
 };
 

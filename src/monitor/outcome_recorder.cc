@@ -54,7 +54,7 @@ OutcomeRecorder::OutcomeRecorder(int num_arms, int num_shards, size_t reservoir_
   const int n = num_shards < 1 ? 1 : num_shards;
   for (int s = 0; s < n; ++s) {
     auto shard = std::make_unique<Shard>();
-    std::lock_guard<std::mutex> lock(shard->mu);
+    MutexLock lock(&shard->mu);
     shard->arms.reserve(static_cast<size_t>(num_arms_));
     for (int a = 0; a < num_arms_; ++a) {
       // Distinct reservoir streams per (shard, arm): SplitMix64 seeds only need to differ.
@@ -71,7 +71,7 @@ void OutcomeRecorder::Record(int shard, int arm, int grpc_code, double latency_s
   if (arm < 0 || arm >= num_arms_) return;
   const size_t n = shards_.size();
   Shard& s = *shards_[shard >= 0 ? static_cast<size_t>(shard) % n : 0];
-  std::lock_guard<std::mutex> lock(s.mu);
+  MutexLock lock(&s.mu);
   ArmTotals& t = s.arms[static_cast<size_t>(arm)];
   ++t.requests;
   if (in_epoch) ++t.epoch_requests;
@@ -92,7 +92,7 @@ void OutcomeRecorder::Record(int shard, int arm, int grpc_code, double latency_s
 
 void OutcomeRecorder::ResetEpoch() {
   for (auto& shard : shards_) {
-    std::lock_guard<std::mutex> lock(shard->mu);
+    MutexLock lock(&shard->mu);
     for (ArmTotals& t : shard->arms) t.epoch_requests = 0;
   }
 }
@@ -110,7 +110,7 @@ void OutcomeRecorder::Snapshot(std::vector<ArmTotals>* out) {
     merged.Clear();
     for (auto& shard : shards_) {
       {
-        std::lock_guard<std::mutex> lock(shard->mu);
+        MutexLock lock(&shard->mu);
         *scratch_ = shard->arms[static_cast<size_t>(a)];
       }
       merged.Merge(*scratch_);

@@ -17,11 +17,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "common/mutex.h"
 #include "stats/clustered_ratio.h"
 #include "stats/ddsketch.h"
 #include "stats/reservoir.h"
@@ -85,7 +85,7 @@ class OutcomeRecorder {
 
  private:
   struct alignas(64) Shard {
-    std::mutex mu;
+    Mutex mu;
     std::vector<ArmTotals> arms ABSL_GUARDED_BY(mu);
     uint64_t next_anonymous ABSL_GUARDED_BY(mu) = 0;  // bucket of the next call without a key
   };

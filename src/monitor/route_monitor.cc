@@ -108,7 +108,7 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
     std::vector<int64_t> weights;
     for (const ArmInfo& a : arms_) weights.push_back(a.weight);
     epoch_.store(WeightEpoch(weights), std::memory_order_relaxed);
-    std::lock_guard<std::mutex> lock(eval_mu_);
+    MutexLock lock(&eval_mu_);
     weights_ = std::move(weights);
   }
   auto fail = [&](const absl::Status& s) {
@@ -116,7 +116,7 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
     if (init_error != nullptr && init_error->ok()) *init_error = s;
   };
   {
-    std::lock_guard<std::mutex> lock(eval_mu_);
+    MutexLock lock(&eval_mu_);
     for (size_t a = 0; a < arms_.size(); ++a) {
       if (static_cast<int>(a) == reference_arm_) continue;
       comparators_.emplace_back(arms_[a].name, config_);
@@ -148,7 +148,7 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
     }
   }
   {
-    std::lock_guard<std::mutex> lock(report_mu_);
+    MutexLock lock(&report_mu_);
     report_ = InitialReport();
   }
   if (registry_ != nullptr) RegisterPublisher(registry_.get(), route_, this);
@@ -156,7 +156,7 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
 
 RouteMonitor::~RouteMonitor() {
   if (registry_ != nullptr) UnregisterPublisher(registry_.get(), route_, this);
-  std::lock_guard<std::mutex> lock(eval_mu_);
+  MutexLock lock(&eval_mu_);
   gauges_.Clear();
 }
 
@@ -199,7 +199,7 @@ void RouteMonitor::Record(const telemetry::Outcome& o) {
 }
 
 void RouteMonitor::SetWeights(const std::vector<int64_t>& weights) {
-  std::lock_guard<std::mutex> lock(eval_mu_);
+  MutexLock lock(&eval_mu_);
   if (weights == weights_ || weights.size() != arms_.size()) return;
   weights_ = weights;
   epoch_.store(WeightEpoch(weights), std::memory_order_relaxed);
@@ -244,7 +244,7 @@ void RouteMonitor::RecordPayload(int arm, const inference::ModelInferRequest* re
       payload::ExtractOutput(response, config_.output_tensor);
   if (out.ok()) {
     if (config_.output_tensor.empty()) {
-      std::lock_guard<std::mutex> lock(label_mu_);
+      MutexLock lock(&label_mu_);
       if (output_name_seen_.empty()) output_name_seen_ = out->name;
     }
     if (output_drift_ != nullptr) output_drift_->Record(arm, out->values, now);
@@ -274,7 +274,7 @@ void RouteMonitor::RecordPayload(int arm, const inference::ModelInferRequest* re
 
 std::string RouteMonitor::OutputLabel() const {
   if (!config_.output_tensor.empty()) return config_.output_tensor;
-  std::lock_guard<std::mutex> lock(label_mu_);
+  MutexLock lock(&label_mu_);
   return output_name_seen_.empty() ? "output" : output_name_seen_;
 }
 
@@ -294,12 +294,12 @@ RouteMonitor::PayloadCounts RouteMonitor::payload_counts() const {
 }
 
 json RouteMonitor::Report() const {
-  std::lock_guard<std::mutex> lock(report_mu_);
+  MutexLock lock(&report_mu_);
   return report_;
 }
 
 stats::Verdict RouteMonitor::verdict() const {
-  std::lock_guard<std::mutex> lock(report_mu_);
+  MutexLock lock(&report_mu_);
   return verdict_;
 }
 
@@ -320,7 +320,7 @@ json RouteMonitor::InitialReport() const {
 // --- evaluation ----------------------------------------------------------------------------
 
 void RouteMonitor::Evaluate(absl::Time now) {
-  std::lock_guard<std::mutex> lock(eval_mu_);
+  MutexLock lock(&eval_mu_);
   outcomes_.Snapshot(&totals_);
   const size_t num_arms = arms_.size();
 
@@ -458,7 +458,7 @@ void RouteMonitor::Evaluate(absl::Time now) {
     gauges_.Clear();  // another monitor of this route publishes (or there is no registry)
   }
 
-  std::lock_guard<std::mutex> report_lock(report_mu_);
+  MutexLock report_lock(&report_mu_);
   report_ = std::move(report);
   verdict_ = verdict;
 }
@@ -502,7 +502,8 @@ void RouteMonitor::Publish(const std::vector<ArmTotals>& totals, const json& srm
   }
   auto publish_drift = [&](prometheus::Family<prometheus::Gauge>* scores,
                            prometheus::Family<prometheus::Gauge>* pvalue,
-                           const std::vector<std::pair<std::string, DriftRow>>& list) {
+                           const std::vector<std::pair<std::string, DriftRow>>& list)
+                           ABSL_EXCLUSIVE_LOCKS_REQUIRED(eval_mu_) {
     for (const auto& [tensor, row] : list) {
       const stats::DriftReport& r = row.report;
       if (r.status != stats::DriftStatus::kOk) continue;

@@ -75,7 +75,6 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,6 +82,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/mutex.h"
 #include "config/config.h"
 #include "stats/distinct_sampler.h"
 #include "monitor/comparison.h"
@@ -168,7 +168,8 @@ class RouteMonitor : public telemetry::OutcomeSink {
   // are monitored). Feeds drift monitors. A payload whose monitored tensors cannot all be
   // extracted counts as a decode error (the tensors that could be are still recorded).
   void RecordPayload(int arm, const inference::ModelInferRequest* request,
-                     const inference::ModelInferResponse& response, absl::Time now);
+                     const inference::ModelInferResponse& response, absl::Time now)
+      ABSL_LOCKS_EXCLUDED(label_mu_);
   void CountDropped();      // a payload could not be queued
   void CountDecodeError();  // a payload could not be parsed/extracted
 
@@ -178,13 +179,13 @@ class RouteMonitor : public telemetry::OutcomeSink {
 
   // Recomputes every statistic from the recorded data, updates the Prometheus gauges and the
   // JSON report. `now` drives sliding windows (injected for tests).
-  void Evaluate(absl::Time now);
+  void Evaluate(absl::Time now) ABSL_LOCKS_EXCLUDED(eval_mu_, report_mu_);
   absl::Duration interval() const;
 
   // The report of the last Evaluate (schema above).
-  nlohmann::json Report() const;
+  nlohmann::json Report() const ABSL_LOCKS_EXCLUDED(report_mu_);
   // The route verdict of the last Evaluate (inconclusive before the first).
-  stats::Verdict verdict() const;
+  stats::Verdict verdict() const ABSL_LOCKS_EXCLUDED(report_mu_);
 
   struct PayloadCounts {
     int64_t decoded = 0;
@@ -239,19 +240,20 @@ class RouteMonitor : public telemetry::OutcomeSink {
   telemetry::CounterLease decoded_counter_;
   telemetry::CounterLease dropped_counter_;
   telemetry::CounterLease decode_errors_counter_;
-  // std::mutex rather than absl::Mutex throughout: Debian's Abseil is not built for
-  // ThreadSanitizer, which then cannot see absl::Mutex's synchronisation (as in recorder.h).
-  mutable std::mutex label_mu_;
+  // modelgate::Mutex (a std::mutex) rather than absl::Mutex throughout: Debian's Abseil is not
+  // built for ThreadSanitizer, which then cannot see absl::Mutex's synchronisation (as in
+  // recorder.h).
+  mutable Mutex label_mu_;
   std::string output_name_seen_ ABSL_GUARDED_BY(label_mu_);  // first output's name, if unnamed
 
-  std::mutex eval_mu_;
+  Mutex eval_mu_;
   std::vector<ArmTotals> totals_ ABSL_GUARDED_BY(eval_mu_);
   std::vector<int64_t> weights_ ABSL_GUARDED_BY(eval_mu_);  // the arms' current weights
   std::vector<ArmComparator> comparators_ ABSL_GUARDED_BY(eval_mu_);  // non-reference arms
   std::vector<int> comparator_arm_ ABSL_GUARDED_BY(eval_mu_);         // arm of each comparator
   GaugeBoard gauges_ ABSL_GUARDED_BY(eval_mu_);
 
-  mutable std::mutex report_mu_;
+  mutable Mutex report_mu_;
   nlohmann::json report_ ABSL_GUARDED_BY(report_mu_);
   stats::Verdict verdict_ ABSL_GUARDED_BY(report_mu_) = stats::Verdict::kInconclusive;
 };

@@ -3,16 +3,19 @@
 
 #include <algorithm>
 #include <map>
-#include <mutex>
 #include <utility>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "common/mutex.h"
 
 namespace modelgate::monitor {
 namespace {
 
 struct Table {
-  std::mutex mu;
-  std::map<std::pair<const void*, std::string>, std::vector<const void*>> live;
+  Mutex mu;
+  std::map<std::pair<const void*, std::string>, std::vector<const void*>> live
+      ABSL_GUARDED_BY(mu);
 };
 
 Table& GetTable() {
@@ -24,13 +27,13 @@ Table& GetTable() {
 
 void RegisterPublisher(const void* scope, const std::string& route, const void* monitor) {
   Table& t = GetTable();
-  std::lock_guard<std::mutex> lock(t.mu);
+  MutexLock lock(&t.mu);
   t.live[{scope, route}].push_back(monitor);
 }
 
 void UnregisterPublisher(const void* scope, const std::string& route, const void* monitor) {
   Table& t = GetTable();
-  std::lock_guard<std::mutex> lock(t.mu);
+  MutexLock lock(&t.mu);
   auto it = t.live.find({scope, route});
   if (it == t.live.end()) return;
   auto& v = it->second;
@@ -40,7 +43,7 @@ void UnregisterPublisher(const void* scope, const std::string& route, const void
 
 bool IsPublisher(const void* scope, const std::string& route, const void* monitor) {
   Table& t = GetTable();
-  std::lock_guard<std::mutex> lock(t.mu);
+  MutexLock lock(&t.mu);
   auto it = t.live.find({scope, route});
   return it != t.live.end() && !it->second.empty() && it->second.back() == monitor;
 }

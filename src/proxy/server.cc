@@ -66,7 +66,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
                                                                 SnapshotHooks hooks) {
   std::unique_ptr<ProxyServer> self(new ProxyServer(config, metrics, std::move(hooks)));
   {
-    std::lock_guard<std::mutex> lock(self->mu_);
+    MutexLock lock(&self->mu_);
     auto snap = Snapshot::Build(config, 1, self->pool_, *metrics, self->hooks_);
     if (!snap.ok()) return snap.status();
     WarmUp(**snap, self->pool_);
@@ -139,45 +139,48 @@ std::optional<std::string> ProxyServer::ListenerProblem() const {
 }
 
 std::shared_ptr<const Snapshot> ProxyServer::snapshot() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return snapshot_;
 }
 
 absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config& config) {
   absl::MutexLock apply_lock(&apply_mu_);
   std::vector<std::string> ignored;
-  std::unique_lock<std::mutex> lock(mu_);
   config::Config effective = config;
-  if (config.listen != running_.listen) {
-    ignored.push_back(absl::StrCat("listen (", config.listen, ") needs a restart"));
-    effective.listen = running_.listen;
+  uint64_t next;
+  {
+    // Released before the new snapshot connects: snapshot() readers must not wait for it.
+    MutexLock lock(&mu_);
+    if (config.listen != running_.listen) {
+      ignored.push_back(absl::StrCat("listen (", config.listen, ") needs a restart"));
+      effective.listen = running_.listen;
+    }
+    if (config.admin.listen != running_.admin.listen) {
+      ignored.push_back(absl::StrCat("admin.listen (", config.admin.listen, ") needs a restart"));
+      effective.admin.listen = running_.admin.listen;
+    }
+    if (config.proxy.threads != running_.proxy.threads) {
+      ignored.push_back("proxy.threads needs a restart");
+      effective.proxy.threads = running_.proxy.threads;
+    }
+    if (config.proxy.max_message_bytes != running_.proxy.max_message_bytes) {
+      ignored.push_back("proxy.max_message_bytes needs a restart");
+      effective.proxy.max_message_bytes = running_.proxy.max_message_bytes;
+    }
+    if (config.proxy.max_client_connections != running_.proxy.max_client_connections) {
+      ignored.push_back("proxy.max_client_connections needs a restart");
+      effective.proxy.max_client_connections = running_.proxy.max_client_connections;
+    }
+    if (config.proxy.client_idle_timeout_seconds != running_.proxy.client_idle_timeout_seconds) {
+      ignored.push_back("proxy.client_idle_timeout_seconds needs a restart");
+      effective.proxy.client_idle_timeout_seconds = running_.proxy.client_idle_timeout_seconds;
+    }
+    next = generation_.load(std::memory_order_acquire) + 1;
   }
-  if (config.admin.listen != running_.admin.listen) {
-    ignored.push_back(absl::StrCat("admin.listen (", config.admin.listen, ") needs a restart"));
-    effective.admin.listen = running_.admin.listen;
-  }
-  if (config.proxy.threads != running_.proxy.threads) {
-    ignored.push_back("proxy.threads needs a restart");
-    effective.proxy.threads = running_.proxy.threads;
-  }
-  if (config.proxy.max_message_bytes != running_.proxy.max_message_bytes) {
-    ignored.push_back("proxy.max_message_bytes needs a restart");
-    effective.proxy.max_message_bytes = running_.proxy.max_message_bytes;
-  }
-  if (config.proxy.max_client_connections != running_.proxy.max_client_connections) {
-    ignored.push_back("proxy.max_client_connections needs a restart");
-    effective.proxy.max_client_connections = running_.proxy.max_client_connections;
-  }
-  if (config.proxy.client_idle_timeout_seconds != running_.proxy.client_idle_timeout_seconds) {
-    ignored.push_back("proxy.client_idle_timeout_seconds needs a restart");
-    effective.proxy.client_idle_timeout_seconds = running_.proxy.client_idle_timeout_seconds;
-  }
-  const uint64_t next = generation_.load(std::memory_order_acquire) + 1;
-  lock.unlock();  // snapshot() readers must not wait while the new snapshot connects
   auto snap = Snapshot::Build(effective, next, pool_, *metrics_, hooks_);
   if (!snap.ok()) return snap.status();
   WarmUp(**snap, pool_);
-  lock.lock();
+  MutexLock lock(&mu_);
   snapshot_ = *snap;
   // Experiments that changed start fresh; unchanged ones kept their monitor (and statistics).
   if (hooks_.installed) hooks_.installed(snapshot_->Sinks());
@@ -189,7 +192,7 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
 }
 
 void ProxyServer::Shutdown() {
-  std::lock_guard<std::mutex> lock(shutdown_mu_);
+  MutexLock lock(&shutdown_mu_);
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
   serving_.store(false, std::memory_order_release);

@@ -9,7 +9,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <mutex>
 #include <vector>
 
 #include <grpcpp/generic/async_generic_service.h>
@@ -18,6 +17,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "config/config.h"
 #include "proxy/client_listener.h"
 #include "proxy/snapshot.h"
@@ -43,11 +43,12 @@ class ProxyServer {
   // Swaps in a new config without dropping calls. Settings that need a restart (listen,
   // proxy.threads, proxy.max_message_bytes) keep their running values; the returned list says
   // which were ignored.
-  absl::StatusOr<std::vector<std::string>> Apply(const config::Config& config);
+  absl::StatusOr<std::vector<std::string>> Apply(const config::Config& config)
+      ABSL_LOCKS_EXCLUDED(apply_mu_, mu_);
 
   // Health goes NOT_SERVING, new calls are refused, in-flight calls get up to
   // proxy.drain_seconds to finish (then are cancelled), worker threads stop. Idempotent.
-  void Shutdown();
+  void Shutdown() ABSL_LOCKS_EXCLUDED(shutdown_mu_);
 
   // Why the gRPC listener cannot take new clients right now (for /healthz and /readyz), or
   // nullopt when it can.
@@ -59,7 +60,7 @@ class ProxyServer {
   telemetry::Metrics& metrics() { return *metrics_; }
   int64_t max_message_bytes() const { return max_message_bytes_; }
 
-  std::shared_ptr<const Snapshot> snapshot() const;
+  std::shared_ptr<const Snapshot> snapshot() const ABSL_LOCKS_EXCLUDED(mu_);
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
@@ -77,13 +78,13 @@ class ProxyServer {
   int port_ = 0;
 
   absl::Mutex apply_mu_;  // one Apply at a time; held while its snapshot connects, mu_ is not
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
   UpstreamPool pool_;  // thread-safe
   config::Config running_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> generation_{0};
 
-  std::mutex shutdown_mu_;
+  Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
   std::atomic<bool> serving_{false};
   std::atomic<bool> stopping_{false};

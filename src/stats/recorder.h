@@ -5,11 +5,11 @@
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "common/mutex.h"
 
 namespace modelgate::stats {
 
@@ -37,7 +37,7 @@ class ShardedRecorder {
   template <typename... Args>
   void Record(Args&&... args) {
     Shard& shard = *shards_[ThisThreadShardIndex() % shards_.size()];
-    std::lock_guard<std::mutex> lock(shard.mu);
+    MutexLock lock(&shard.mu);
     shard.summary.Add(std::forward<Args>(args)...);
   }
 
@@ -52,7 +52,7 @@ class ShardedRecorder {
   template <typename F>
   void ForEachShard(F&& f) {
     for (auto& shard : shards_) {
-      std::lock_guard<std::mutex> lock(shard->mu);
+      MutexLock lock(&shard->mu);
       f(shard->summary);
     }
   }
@@ -62,10 +62,10 @@ class ShardedRecorder {
  private:
   struct alignas(64) Shard {
     explicit Shard(const Summary& prototype) : summary(prototype) {}
-    // std::mutex rather than absl::Mutex: Debian's Abseil is not built with ThreadSanitizer,
-    // so TSan cannot see absl::Mutex's synchronisation and reports false races; pthread
-    // mutexes are intercepted, which keeps `-fsanitize=thread` runs meaningful.
-    std::mutex mu;
+    // modelgate::Mutex (a std::mutex) rather than absl::Mutex: Debian's Abseil is not built
+    // with ThreadSanitizer, so TSan cannot see absl::Mutex's synchronisation and reports false
+    // races; pthread mutexes are intercepted, which keeps `-fsanitize=thread` runs meaningful.
+    Mutex mu;
     Summary summary ABSL_GUARDED_BY(mu);
   };
 

@@ -8,7 +8,8 @@ namespace {
 
 // Keyed by the series object: the registry returns one object per (family, labels), so the
 // address identifies the series for as long as any lease keeps it alive.
-absl::flat_hash_map<const void*, int>& Refs() {
+absl::flat_hash_map<const void*, int>& Refs()
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(SeriesLeaseMutex()) {
   static auto* refs = new absl::flat_hash_map<const void*, int>();
   return *refs;
 }
