@@ -50,10 +50,8 @@ class CondVar {
   template <typename Rep, typename Period>
   bool WaitFor(Mutex* mu, std::chrono::duration<Rep, Period> timeout)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
-    const bool woken = cv_.wait_for(lock, timeout) == std::cv_status::no_timeout;
-    lock.release();
-    return woken;
+    return WaitUntil(mu, std::chrono::steady_clock::now() +
+                             std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
   }
   // As Wait, until `deadline` at the latest; true if woken before it passed. Loop on it with
   // the same deadline to wait for a condition despite spurious wake-ups.

@@ -17,6 +17,18 @@ struct Counter {
   int value ABSL_GUARDED_BY(mu) = 0;
 };
 
+// Whether another thread can take `mu` right now (it releases it at once).
+bool LockableFromAnotherThread(Mutex& mu) {
+  bool taken = false;
+  std::thread([&] {
+    if (mu.TryLock()) {
+      taken = true;
+      mu.Unlock();
+    }
+  }).join();
+  return taken;
+}
+
 TEST(Mutex, MutexLockExcludesOtherThreads) {
   Counter c;
   constexpr int kIncrements = 100000;
@@ -36,15 +48,9 @@ TEST(Mutex, MutexLockExcludesOtherThreads) {
 TEST(Mutex, TryLockFailsWhileHeld) {
   Mutex mu;
   mu.Lock();
-  bool taken = true;
-  std::thread([&] {
-    taken = mu.TryLock();
-    if (taken) mu.Unlock();
-  }).join();
+  EXPECT_FALSE(LockableFromAnotherThread(mu));
   mu.Unlock();
-  EXPECT_FALSE(taken);
-  ASSERT_TRUE(mu.TryLock());
-  mu.Unlock();
+  EXPECT_TRUE(LockableFromAnotherThread(mu));
 }
 
 TEST(CondVar, WaitUntilTimesOutAtTheDeadline) {
@@ -87,13 +93,7 @@ TEST(CondVar, WaitForReturnsFalseOnTimeoutAndRelocks) {
   // A spurious wake-up returns true; nobody notifies, so a wait eventually times out.
   while (cv.WaitFor(&mu, milliseconds(20))) {
   }
-  // Still held: another thread cannot take it.
-  bool taken = true;
-  std::thread([&] {
-    taken = mu.TryLock();
-    if (taken) mu.Unlock();
-  }).join();
-  EXPECT_FALSE(taken);
+  EXPECT_FALSE(LockableFromAnotherThread(mu));  // held again
 }
 
 }  // namespace
