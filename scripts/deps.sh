@@ -12,8 +12,8 @@ PKGS=(
   # tests: reference statistics, a gRPC client that is not ours, a real Prometheus
   python3 python3-scipy python3-numpy python3-grpcio python3-grpc-tools python3-yaml
   curl prometheus
-  # benchmark: nginx grpc_pass in the same run
-  nginx-light
+  # benchmark: the peers measured in the same run (nginx grpc_pass; HAProxy h2 and TCP mode)
+  nginx-light haproxy
 )
 
 # kubectl renders the Kubernetes manifests in tests; CI machines have it, otherwise Debian's.
