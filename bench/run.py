@@ -187,9 +187,9 @@ http {{
   upstream models {{
     server {legacy} weight=9;
     server {candidate} weight=1;
-    # nginx sends one call at a time per upstream connection: cache enough idle ones, and do
-    # not retire them every 1000 calls.
-    keepalive {max(128, 2 * streams)};
+    # nginx sends one call at a time per upstream connection: cache as many idle ones as calls
+    # can be in flight, and do not retire them every 1000 calls.
+    keepalive {streams};
     keepalive_requests 1000000;
     keepalive_timeout 60s;
   }}
