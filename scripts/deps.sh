@@ -14,8 +14,8 @@ PKGS=(
   curl prometheus
   # static analysis: clang's thread-safety analysis over src/ (tests/static needs clang++-14)
   clang-14
-  # benchmark: nginx grpc_pass in the same run
-  nginx-light
+  # benchmark: the peers measured in the same run (nginx grpc_pass; HAProxy h2 and TCP mode)
+  nginx-light haproxy
 )
 
 # kubectl renders the Kubernetes manifests in tests; CI machines have it, otherwise Debian's.
