@@ -1,6 +1,8 @@
 // JSON and gauge encodings of monitor results.
 #include "monitor/report_json.h"
 
+#include "absl/time/time.h"
+
 #include <cmath>
 
 namespace modelgate::monitor {
@@ -82,6 +84,71 @@ json DriftRowJson(const std::string& tensor, bool is_output, const DriftRow& row
             {"wasserstein_error_bound", JsonNumber(r.w1_error_bound)}};
   if (distance) j["reference_arm"] = row.against;
   return j;
+}
+
+nlohmann::json EvaluationJson(const Evaluation& e, const config::MonitorConfig& config) {
+  using nlohmann::json;
+  json arms = json::array();
+  json observed = json::object(), share = json::object();
+  for (size_t a = 0; a < e.arms.size(); ++a) {
+    const ArmSummary& s = e.arms[a];
+    arms.push_back({{"name", s.name},
+                    {"weight", s.weight},
+                    {"requests", s.requests},
+                    {"errors", s.errors},
+                    {"error_rate", JsonNumber(s.error_rate)},
+                    {"latency",
+                     {{"count", s.latency_count},
+                      {"mean", JsonNumber(s.latency_mean)},
+                      {"sd", JsonNumber(s.latency_sd)},
+                      {"p50", JsonNumber(s.latency_p50)},
+                      {"p90", JsonNumber(s.latency_p90)},
+                      {"p99", JsonNumber(s.latency_p99)}}}});
+    if (a < e.srm.observed.size()) observed[s.name] = e.srm.observed[a];
+    if (a < e.srm.expected_share.size()) share[s.name] = e.srm.expected_share[a];
+  }
+  const SrmSummary& r = e.srm;
+  json srm = {{"chi2", JsonNumber(r.chi2)},
+              {"df", r.evaluated ? json(r.df) : json(nullptr)},
+              {"p_value", JsonNumber(r.p_value)},
+              {"threshold", r.threshold},
+              {"detected", r.detected},
+              {"evaluated", r.evaluated},
+              {"unit", r.users ? "users" : "requests"},
+              {"sample_level", r.sample_level ? json(*r.sample_level) : json(nullptr)},
+              {"observed", observed},
+              {"expected_share", share}};
+  json comparisons = json::array();
+  for (const ComparisonRow& c : e.comparisons) comparisons.push_back(ComparisonRowJson(c));
+  json drift = json::array(), distance = json::array();
+  for (const TensorRow& t : e.drift) drift.push_back(DriftRowJson(t.tensor, t.is_output, t.row, false));
+  for (const TensorRow& t : e.distance) {
+    distance.push_back(DriftRowJson(t.tensor, t.is_output, t.row, true));
+  }
+  return {{"route", e.route},
+          {"evaluated_at", absl::FormatTime(absl::RFC3339_full, e.evaluated_at,
+                                            absl::UTCTimeZone())},
+          {"reference_arm", e.reference_arm.empty() ? json(nullptr) : json(e.reference_arm)},
+          {"verdict", VerdictName(e.verdict)},
+          {"settings",
+           {{"alpha", config.alpha},
+            {"correction", config.correction},
+            {"min_samples", config.min_samples},
+            {"sequential_tau", config.sequential_tau},
+            {"latency_tolerance", config.latency_tolerance},
+            {"error_rate_tolerance", config.error_rate_tolerance},
+            {"srm_threshold", config.srm_threshold},
+            {"interval_seconds", config.interval_seconds}}},
+          {"arms", std::move(arms)},
+          {"srm", std::move(srm)},
+          {"comparisons", std::move(comparisons)},
+          {"drift", std::move(drift)},
+          {"distance", std::move(distance)},
+          {"payload",
+           {{"enabled", e.payload.enabled},
+            {"decoded", e.payload.decoded},
+            {"dropped", e.payload.dropped},
+            {"decode_errors", e.payload.decode_errors}}}};
 }
 
 }  // namespace modelgate::monitor

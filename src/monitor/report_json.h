@@ -5,7 +5,9 @@
 
 #include <string>
 
+#include "config/config.h"
 #include "monitor/comparison.h"
+#include "monitor/evaluation.h"
 #include "monitor/tensor_drift.h"
 #include "nlohmann/json.hpp"
 #include "stats/ddsketch.h"
@@ -35,6 +37,10 @@ struct KsView {
 KsView PreferredKs(const stats::DriftReport& report);
 
 nlohmann::json ComparisonRowJson(const ComparisonRow& row);
+
+// The whole report (GET /api/v1/routes/{name}/stats; schema in route_monitor.h) of an
+// evaluation made with `config`.
+nlohmann::json EvaluationJson(const Evaluation& e, const config::MonitorConfig& config);
 // `distance`: a candidate-vs-reference-arm row (adds "reference_arm").
 nlohmann::json DriftRowJson(const std::string& tensor, bool is_output, const DriftRow& row,
                             bool distance);

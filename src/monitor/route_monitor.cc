@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/stable_hash.h"
+#include "monitor/evaluation.h"
 #include "monitor/report_json.h"
 #include "monitor/route_publisher.h"
 #include "prometheus/registry.h"
@@ -146,10 +147,6 @@ RouteMonitor::RouteMonitor(std::string route, std::vector<ArmInfo> arms,
         input_drift_.push_back(nullptr);
       }
     }
-  }
-  {
-    MutexLock lock(&report_mu_);
-    report_ = InitialReport();
   }
   if (registry_ != nullptr) RegisterPublisher(registry_.get(), route_, this);
 }
@@ -293,14 +290,19 @@ RouteMonitor::PayloadCounts RouteMonitor::payload_counts() const {
           decode_errors_.load(std::memory_order_relaxed)};
 }
 
-json RouteMonitor::Report() const {
+std::shared_ptr<const Evaluation> RouteMonitor::Latest() const {
   MutexLock lock(&report_mu_);
-  return report_;
+  return latest_;
+}
+
+json RouteMonitor::Report() const {
+  std::shared_ptr<const Evaluation> latest = Latest();
+  return latest != nullptr ? EvaluationJson(*latest, config_) : InitialReport();
 }
 
 stats::Verdict RouteMonitor::verdict() const {
-  MutexLock lock(&report_mu_);
-  return verdict_;
+  std::shared_ptr<const Evaluation> latest = Latest();
+  return latest != nullptr ? latest->verdict : stats::Verdict::kInconclusive;
 }
 
 json RouteMonitor::InitialReport() const {
@@ -322,58 +324,49 @@ json RouteMonitor::InitialReport() const {
 void RouteMonitor::Evaluate(absl::Time now) {
   MutexLock lock(&eval_mu_);
   outcomes_.Snapshot(&totals_);
+  auto e = std::make_shared<Evaluation>();
+  e->route = route_;
+  e->evaluated_at = now;
+  e->reference_arm = arms_.empty() ? "" : arms_[reference_arm_].name;
   const size_t num_arms = arms_.size();
 
   // Per-arm summary.
-  json arms_json = json::array();
-  double weight_sum = 0;
-  for (int64_t w : weights_) weight_sum += static_cast<double>(w);
   for (size_t a = 0; a < num_arms; ++a) {
     const ArmTotals& t = totals_[a];
-    const bool has_latency = t.latency.count() > 0;
-    arms_json.push_back(
-        {{"name", arms_[a].name},
-         {"weight", weights_[a]},
-         {"requests", t.requests},
-         {"errors", t.errors},
-         {"error_rate",
-          t.error_sample > 0
-              ? json(static_cast<double>(t.errors) / static_cast<double>(t.error_sample))
-                            : json(nullptr)},
-         {"latency",
-          {{"count", t.latency.count()},
-           {"mean", has_latency ? json(t.latency.mean()) : json(nullptr)},
-           {"sd", t.latency.count() > 1 ? json(std::sqrt(t.latency.variance())) : json(nullptr)},
-           {"p50", JsonNumber(SketchQuantile(t.sketch, 0.5))},
-           {"p90", JsonNumber(SketchQuantile(t.sketch, 0.9))},
-           {"p99", JsonNumber(SketchQuantile(t.sketch, 0.99))}}}});
+    ArmSummary s;
+    s.name = arms_[a].name;
+    s.weight = weights_[a];
+    s.requests = t.requests;
+    s.errors = t.errors;
+    if (t.error_sample > 0) {
+      s.error_rate = static_cast<double>(t.errors) / static_cast<double>(t.error_sample);
+    }
+    s.latency_count = t.latency.count();
+    if (t.latency.count() > 0) s.latency_mean = t.latency.mean();
+    if (t.latency.count() > 1) s.latency_sd = std::sqrt(t.latency.variance());
+    s.latency_p50 = SketchQuantile(t.sketch, 0.5);
+    s.latency_p90 = SketchQuantile(t.sketch, 0.9);
+    s.latency_p99 = SketchQuantile(t.sketch, 0.99);
+    e->arms.push_back(std::move(s));
   }
 
-  // Sample ratio mismatch.
-  std::vector<int64_t> observed(num_arms);
-  std::vector<double> weights(num_arms);
-  json observed_json = json::object(), share_json = json::object();
-  int64_t total = 0;
+  // Sample ratio mismatch, within the current weight epoch.
+  SrmSummary& srm = e->srm;
+  srm.threshold = config_.srm_threshold;
   std::optional<stats::DistinctSampler::Counts> users;
   if (users_ != nullptr) users = users_->Snapshot();
+  srm.users = users.has_value();
+  if (users) srm.sample_level = users->level;
+  double weight_sum = 0;
+  for (int64_t w : weights_) weight_sum += static_cast<double>(w);
+  std::vector<double> weights(num_arms);
+  int64_t total = 0;
   for (size_t a = 0; a < num_arms; ++a) {
-    observed[a] = users ? users->per_label[a] : totals_[a].epoch_requests;
+    srm.observed.push_back(users ? users->per_label[a] : totals_[a].epoch_requests);
     weights[a] = static_cast<double>(weights_[a]);
-    total += observed[a];
-    observed_json[arms_[a].name] = observed[a];
-    share_json[arms_[a].name] = weight_sum > 0 ? weights[a] / weight_sum : 0.0;
+    total += srm.observed[a];
+    srm.expected_share.push_back(weight_sum > 0 ? weights[a] / weight_sum : 0.0);
   }
-  bool srm_evaluated = false, srm_detected = false;
-  json srm = {{"chi2", nullptr},
-              {"df", nullptr},
-              {"p_value", nullptr},
-              {"threshold", config_.srm_threshold},
-              {"detected", false},
-              {"evaluated", false},
-              {"unit", users ? "users" : "requests"},
-              {"sample_level", users ? json(users->level) : json(nullptr)},
-              {"observed", observed_json},
-              {"expected_share", share_json}};
   if (weight_sum > 0 && num_arms > 1) {
     bool enough = true;
     for (size_t a = 0; a < num_arms; ++a) {
@@ -381,116 +374,70 @@ void RouteMonitor::Evaluate(absl::Time now) {
       if (weights[a] > 0 && expected < kMinExpectedPerArm) enough = false;
     }
     absl::StatusOr<stats::SrmResult> r =
-        stats::CheckSampleRatio(observed, weights, config_.srm_threshold);
+        stats::CheckSampleRatio(srm.observed, weights, config_.srm_threshold);
     // An arm with weight 0 that gets traffic is a mismatch whatever the counts.
     if (r.ok() && r->computable && (enough || r->zero_weight_arm_has_traffic)) {
-      srm_evaluated = true;
-      srm_detected = r->srm;
-      srm["chi2"] = JsonNumber(r->chi_square);
-      srm["df"] = r->df;
-      srm["p_value"] = JsonNumber(r->p_value);
-      srm["detected"] = r->srm;
-      srm["evaluated"] = true;
+      srm.evaluated = true;
+      srm.detected = r->srm;
+      srm.chi2 = r->chi_square;
+      srm.df = r->df;
+      srm.p_value = r->p_value;
     }
   }
 
   // Comparisons with the reference arm.
-  std::vector<ComparisonRow> rows;
   for (size_t c = 0; c < comparators_.size(); ++c) {
     comparators_[c].Compare(totals_[static_cast<size_t>(reference_arm_)],
-                            totals_[static_cast<size_t>(comparator_arm_[c])], &rows);
+                            totals_[static_cast<size_t>(comparator_arm_[c])], &e->comparisons);
   }
-  DecideComparisons(config_, &rows);
-  const stats::Verdict verdict = DecideRoute(srm_detected, rows);
-  json comparisons = json::array();
-  for (const ComparisonRow& r : rows) comparisons.push_back(ComparisonRowJson(r));
+  DecideComparisons(config_, &e->comparisons);
+  e->verdict = DecideRoute(srm.detected, e->comparisons);
 
   // Payload drift. Rows carry their tensor label.
-  std::vector<std::pair<std::string, DriftRow>> drift, distance;
-  json drift_json = json::array(), distance_json = json::array();
   const std::string output_label = OutputLabel();
   auto evaluate_tensor = [&](TensorDrift* t, const std::string& label) {
     if (t == nullptr) return;
     std::vector<DriftRow> d, x;
     t->Evaluate(now, &d, &x);
-    for (DriftRow& r : d) {
-      drift_json.push_back(DriftRowJson(label, t->is_output(), r, false));
-      drift.emplace_back(label, std::move(r));
-    }
-    for (DriftRow& r : x) {
-      distance_json.push_back(DriftRowJson(label, t->is_output(), r, true));
-      distance.emplace_back(label, std::move(r));
-    }
+    for (DriftRow& r : d) e->drift.push_back({label, t->is_output(), std::move(r)});
+    for (DriftRow& r : x) e->distance.push_back({label, t->is_output(), std::move(r)});
   };
   evaluate_tensor(output_drift_.get(), output_label);
   for (size_t i = 0; i < input_drift_.size(); ++i) {
     evaluate_tensor(input_drift_[i].get(), InputLabel(config_.input_tensors[i], output_label));
   }
-
   const PayloadCounts counts = payload_counts();
-  json report = {{"route", route_},
-                 {"evaluated_at", absl::FormatTime(absl::RFC3339_full, now, absl::UTCTimeZone())},
-                 {"reference_arm", num_arms > 0 ? json(arms_[reference_arm_].name) : json(nullptr)},
-                 {"verdict", VerdictName(verdict)},
-                 {"settings",
-                  {{"alpha", config_.alpha},
-                   {"correction", config_.correction},
-                   {"min_samples", config_.min_samples},
-                   {"sequential_tau", config_.sequential_tau},
-                   {"latency_tolerance", config_.latency_tolerance},
-                   {"error_rate_tolerance", config_.error_rate_tolerance},
-                   {"srm_threshold", config_.srm_threshold},
-                   {"interval_seconds", config_.interval_seconds}}},
-                 {"arms", std::move(arms_json)},
-                 {"srm", srm},
-                 {"comparisons", std::move(comparisons)},
-                 {"drift", std::move(drift_json)},
-                 {"distance", std::move(distance_json)},
-                 {"payload",
-                  {{"enabled", payload_enabled()},
-                   {"decoded", counts.decoded},
-                   {"dropped", counts.dropped},
-                   {"decode_errors", counts.decode_errors}}}};
+  e->payload = {payload_enabled(), counts.decoded, counts.dropped, counts.decode_errors};
 
   if (families_.has_value() && IsPublisher(registry_.get(), route_, this)) {
-    Publish(totals_, srm, srm_evaluated, rows, verdict, drift, distance);
+    Publish(*e);
   } else {
     gauges_.Clear();  // another monitor of this route publishes (or there is no registry)
   }
 
   MutexLock report_lock(&report_mu_);
-  report_ = std::move(report);
-  verdict_ = verdict;
+  latest_ = std::move(e);
 }
 
-void RouteMonitor::Publish(const std::vector<ArmTotals>& totals, const json& srm, bool srm_ok,
-                           const std::vector<ComparisonRow>& rows, stats::Verdict verdict,
-                           const std::vector<std::pair<std::string, DriftRow>>& drift,
-                           const std::vector<std::pair<std::string, DriftRow>>& distance) {
+void RouteMonitor::Publish(const Evaluation& e) {
   const MonitorFamilies& f = *families_;
   const prometheus::Labels route = {{"route", route_}};
   gauges_.Begin();
-  gauges_.Set(f.route_verdict, route, VerdictGaugeValue(verdict));
-  if (srm_ok) {
-    gauges_.Set(f.srm_pvalue, route,
-                srm["p_value"].is_number() ? srm["p_value"].get<double>() : kNotComputed);
-    gauges_.Set(f.srm_detected, route, srm["detected"].get<bool>() ? 1 : 0);
+  gauges_.Set(f.route_verdict, route, VerdictGaugeValue(e.verdict));
+  if (e.srm.evaluated) {
+    gauges_.Set(f.srm_pvalue, route, e.srm.p_value);
+    gauges_.Set(f.srm_detected, route, e.srm.detected ? 1 : 0);
   }
-  for (size_t a = 0; a < arms_.size(); ++a) {
-    const ArmTotals& t = totals[a];
-    const std::string& arm = arms_[a].name;
-    static constexpr std::pair<const char*, double> kQuantiles[] = {
-        {"p50", 0.5}, {"p90", 0.9}, {"p99", 0.99}};
-    for (const auto& [label, q] : kQuantiles) {
-      gauges_.Set(f.arm_latency, {{"route", route_}, {"arm", arm}, {"percentile", label}},
-                  SketchQuantile(t.sketch, q));
+  for (const ArmSummary& a : e.arms) {
+    const std::pair<const char*, double> quantiles[] = {
+        {"p50", a.latency_p50}, {"p90", a.latency_p90}, {"p99", a.latency_p99}};
+    for (const auto& [label, value] : quantiles) {
+      gauges_.Set(f.arm_latency, {{"route", route_}, {"arm", a.name}, {"percentile", label}},
+                  value);
     }
-    if (t.error_sample > 0) {
-      gauges_.Set(f.arm_error_ratio, {{"route", route_}, {"arm", arm}},
-                  static_cast<double>(t.errors) / static_cast<double>(t.error_sample));
-    }
+    gauges_.Set(f.arm_error_ratio, {{"route", route_}, {"arm", a.name}}, a.error_rate);
   }
-  for (const ComparisonRow& r : rows) {
+  for (const ComparisonRow& r : e.comparisons) {
     const prometheus::Labels l = {{"route", route_}, {"arm", r.arm}, {"metric", r.metric}};
     gauges_.Set(f.compare_effect, l, r.effect);
     if (!r.gate) continue;  // descriptive rows export their effect only
@@ -502,9 +449,9 @@ void RouteMonitor::Publish(const std::vector<ArmTotals>& totals, const json& srm
   }
   auto publish_drift = [&](prometheus::Family<prometheus::Gauge>* scores,
                            prometheus::Family<prometheus::Gauge>* pvalue,
-                           const std::vector<std::pair<std::string, DriftRow>>& list)
+                           const std::vector<TensorRow>& list)
                            ABSL_EXCLUSIVE_LOCKS_REQUIRED(eval_mu_) {
-    for (const auto& [tensor, row] : list) {
+    for (const auto& [tensor, is_output, row] : list) {
       const stats::DriftReport& r = row.report;
       if (r.status != stats::DriftStatus::kOk) continue;
       const KsView ks = PreferredKs(r);
@@ -520,8 +467,8 @@ void RouteMonitor::Publish(const std::vector<ArmTotals>& totals, const json& srm
       gauges_.Set(pvalue, {{"route", route_}, {"arm", row.arm}, {"tensor", tensor}}, ks.p_value);
     }
   };
-  publish_drift(f.drift_score, f.drift_pvalue, drift);
-  publish_drift(f.arm_distance, f.arm_distance_pvalue, distance);
+  publish_drift(f.drift_score, f.drift_pvalue, e.drift);
+  publish_drift(f.arm_distance, f.arm_distance_pvalue, e.distance);
   gauges_.End();
 }
 

@@ -82,22 +82,23 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/strings/cord.h"
 #include "common/mutex.h"
 #include "config/config.h"
-#include "stats/distinct_sampler.h"
 #include "monitor/comparison.h"
+#include "monitor/evaluation.h"
 #include "monitor/gauge_board.h"
-#include "absl/strings/cord.h"
 #include "monitor/monitor_metrics.h"
 #include "monitor/outcome_recorder.h"
 #include "monitor/payload_queue.h"
-#include "telemetry/outcome.h"
-#include "telemetry/series_lease.h"
 #include "monitor/tensor_drift.h"
 #include "nlohmann/json.hpp"
 #include "payload/inference_v2.h"
+#include "stats/distinct_sampler.h"
 #include "stats/drift_reference.h"
 #include "stats/verdict.h"
+#include "telemetry/outcome.h"
+#include "telemetry/series_lease.h"
 
 namespace prometheus {
 class Registry;
@@ -182,7 +183,9 @@ class RouteMonitor : public telemetry::OutcomeSink {
   void Evaluate(absl::Time now) ABSL_LOCKS_EXCLUDED(eval_mu_, report_mu_);
   absl::Duration interval() const;
 
-  // The report of the last Evaluate (schema above).
+  // The last evaluation (null before the first): what controllers read.
+  std::shared_ptr<const Evaluation> Latest() const ABSL_LOCKS_EXCLUDED(report_mu_);
+  // The report of the last Evaluate (schema above), rendered from Latest().
   nlohmann::json Report() const ABSL_LOCKS_EXCLUDED(report_mu_);
   // The route verdict of the last Evaluate (inconclusive before the first).
   stats::Verdict verdict() const ABSL_LOCKS_EXCLUDED(report_mu_);
@@ -208,11 +211,7 @@ class RouteMonitor : public telemetry::OutcomeSink {
 
   std::string OutputLabel() const ABSL_LOCKS_EXCLUDED(label_mu_);
   std::string InputLabel(const std::string& name, const std::string& output_label) const;
-  void Publish(const std::vector<ArmTotals>& totals, const nlohmann::json& srm, bool srm_ok,
-               const std::vector<ComparisonRow>& rows, stats::Verdict verdict,
-               const std::vector<std::pair<std::string, DriftRow>>& drift,
-               const std::vector<std::pair<std::string, DriftRow>>& distance)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(eval_mu_);
+  void Publish(const Evaluation& evaluation) ABSL_EXCLUSIVE_LOCKS_REQUIRED(eval_mu_);
   nlohmann::json InitialReport() const;
 
   const std::string route_;
@@ -254,8 +253,7 @@ class RouteMonitor : public telemetry::OutcomeSink {
   GaugeBoard gauges_ ABSL_GUARDED_BY(eval_mu_);
 
   mutable Mutex report_mu_;
-  nlohmann::json report_ ABSL_GUARDED_BY(report_mu_);
-  stats::Verdict verdict_ ABSL_GUARDED_BY(report_mu_) = stats::Verdict::kInconclusive;
+  std::shared_ptr<const Evaluation> latest_ ABSL_GUARDED_BY(report_mu_);
 };
 
 }  // namespace modelgate::monitor
