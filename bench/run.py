@@ -59,6 +59,7 @@ MODEL_INFER = "/inference.GRPCInferenceService/ModelInfer"
 ECHO_UNARY = "/modelgate.testing.Echo/Unary"
 BASE_TARGETS = ["direct", "modelgate", "nginx", "haproxy", "haproxy-tcp"]
 VARIANTS = {"monitors": "modelgate+monitors", "streaming": "modelgate-streaming"}
+BASELINE_SUFFIX = "@baseline"
 MAX_BODY = "16m"  # the same limit as modelgate's default proxy.max_message_bytes (16 MiB)
 MONITOR_BLOCK = """    monitor:
       payload: inference_v2
@@ -309,6 +310,13 @@ def start_modelgate(work, binary, name, legacy, candidate, unary_methods, monito
 def start_target(name, ctx):
     """Starts target `name`; returns (Proc or None, address, routes_per_call)."""
     legacy, candidate, work, binary = ctx["legacy"], ctx["candidate"], ctx["work"], ctx["binary"]
+    if name.endswith(BASELINE_SUFFIX):  # the same modelgate target, another build (--baseline)
+        base, sub = ctx["baseline"], os.path.join(work, "baseline")
+        os.makedirs(sub, exist_ok=True)  # its own config directory (modelgate watches it)
+        proc, addr, routes = start_target(name[:-len(BASELINE_SUFFIX)],
+                                          dict(ctx, binary=lambda n: base, work=sub))
+        proc.name = name
+        return proc, addr, routes
     if name == "direct":
         return None, legacy, False
     if name == "modelgate":  # ModelInfer is known-unary; Echo/Unary is declared so
@@ -452,6 +460,9 @@ def parse_args():
     ap.add_argument("--streaming", action="store_true")
     ap.add_argument("--monitors", action="store_true")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--baseline", default="",
+                    help="another modelgate binary: each modelgate target is also measured "
+                         "with it (NAME@baseline), in the same run, for before/after figures")
     ap.add_argument("--out", default="")
     return ap.parse_args()
 
@@ -466,7 +477,11 @@ def target_names(args):
             sys.exit(f"bench: unknown target {t!r} (known: {', '.join(known)})")
     if "modelgate-streaming" in wanted and not args.streaming:
         sys.exit("bench: modelgate-streaming needs --streaming (ModelInfer is always unary)")
-    return ["direct"] + [t for t in known if t in wanted and t != "direct"]
+    names = ["direct"] + [t for t in known if t in wanted and t != "direct"]
+    if args.baseline:
+        mg = [t for t in names if t.startswith("modelgate")]
+        names += [t + BASELINE_SUFFIX for t in mg]
+    return names
 
 
 def start_all(args, names, work, procs):
@@ -474,7 +489,8 @@ def start_all(args, names, work, procs):
     levels = [int(c) for c in args.concurrency.split(",")]
     ctx = {"work": work, "binary": binary, "streaming": args.streaming,
            "streams": max(128, max(levels)), "load": binary("modelgate-load"),
-           "method": ECHO_UNARY if args.streaming else MODEL_INFER, "backend_procs": {}}
+           "method": ECHO_UNARY if args.streaming else MODEL_INFER, "backend_procs": {},
+           "baseline": os.path.abspath(args.baseline) if args.baseline else ""}
     for b in ("legacy", "candidate"):
         p = Proc([binary("modelgate-fake-model"), "--name", b], b, r"listening on")
         procs.append(p)
