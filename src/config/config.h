@@ -72,6 +72,17 @@ struct ProxyConfig {
   UpstreamConfig upstream;                     // defaults for every backend
 };
 
+// Active gRPC health checks of a backend (backends[].health): grpc.health.v1.Health/Check of
+// `service` every interval; `unhealthy_after` failures in a row (checks, or calls that could not
+// reach it) make it unhealthy, and a passing check makes it healthy again.
+struct HealthCheckConfig {
+  bool enabled = false;
+  std::string service;  // "" = the server as a whole
+  double interval_seconds = 1;
+  double timeout_seconds = 1;  // each check's deadline
+  int unhealthy_after = 3;
+};
+
 struct Backend {
   std::string name;
   // A gRPC target: host:port, dns:[//dns-server/]host:port, ipv4:addr:port[,addr:port...],
@@ -82,6 +93,7 @@ struct Backend {
   std::string authority;
   LbPolicy lb_policy = LbPolicy::kRoundRobin;
   UpstreamConfig upstream;  // proxy.upstream with this backend's overrides applied
+  HealthCheckConfig health;
   SourcePos pos;
 };
 
@@ -185,6 +197,9 @@ struct Config {
   std::string path;  // file it was loaded from
   std::string hash;  // hex digest of the file bytes (fleet convergence checks)
   std::string listen;
+  // Where run-time state (canary progress) and the audit log live; "" = memory only (state is
+  // lost on restart; no audit file). Relative to the config file's directory.
+  std::string state_dir;
   AdminConfig admin;
   ProxyConfig proxy;
   std::vector<Backend> backends;

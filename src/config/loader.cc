@@ -16,6 +16,7 @@
 #include "config/descriptor_set.h"
 #include "config/diagnostics.h"
 #include "config/schema.h"
+#include "config/unary_methods.h"
 #include "strategies/registry.h"
 #include "config/yaml_tree.h"
 
@@ -85,6 +86,26 @@ void AddDescriptorSetMethods(const std::string& config_path, Diagnostics& diag,
   }
 }
 
+// Plans with several legs (a fallback, shadow copies, a merge) need whole messages, so they
+// work on unary methods only: a route that matches one named method must name a unary one.
+// (A route matching a whole service runs such plans on its unary methods; its streaming
+// methods are forwarded to the primary arm alone.)
+void CheckMultiLegRoutesAreUnary(const Config& config, Diagnostics& diag) {
+  const UnaryMethods unary(config.proxy.unary_methods);
+  for (size_t i = 0; i < config.routes.size(); ++i) {
+    const Route& r = config.routes[i];
+    const strategies::StrategyDef* def = strategies::Find(r.strategy);
+    const std::string setting = def != nullptr ? def->MultiLegSetting(r) : "";
+    if (setting.empty() || r.match.method.empty() || r.match.service.empty()) continue;
+    const std::string method = absl::StrCat("/", r.match.service, "/", r.match.method);
+    if (unary.Contains(method)) continue;
+    diag.Add(r.pos, KeyPath(IndexPath("routes", i), setting),
+             absl::StrCat("needs whole messages, so it works on unary methods only, and ", method,
+                          " is not known to be unary (declare it in proxy.unary_methods or "
+                          "proxy.descriptor_sets if it is)"));
+  }
+}
+
 }  // namespace
 
 LoadResult ParseConfig(const std::string& path, const std::string& text) {
@@ -106,6 +127,7 @@ LoadResult ParseConfig(const std::string& path, const std::string& text) {
     }
     BuildConfig(parsed.documents[0], strategies::Readers(), diag, result.config);
     if (diag.empty()) AddDescriptorSetMethods(path, diag, result.config.proxy);
+    if (diag.empty()) CheckMultiLegRoutesAreUnary(result.config, diag);
   }
   if (!diag.empty()) {
     result.config = Config{};  // never hand out a half-validated config
@@ -128,6 +150,7 @@ LoadResult ParseConfig(const std::string& path, const std::string& text) {
     if (!f.empty()) f = RelativeToConfig(path, f);
   }
   result.config.admin.token_file = RelativeToConfig(path, result.config.admin.token_file);
+  result.config.state_dir = RelativeToConfig(path, result.config.state_dir);
   return result;
 }
 

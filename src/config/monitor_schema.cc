@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_codes.h"
 #include "config/closest_match.h"
+#include "config/route_parts.h"
 #include "config/value_syntax.h"
 #include "config/yaml_reader.h"
 
@@ -72,43 +73,6 @@ void ReadDrift(const YamlNode& node, const std::string& path, Diagnostics& diag,
   ReadIntIn(drift, "min_samples", diag, 1, 10'000'000, out.min_samples);
 }
 
-// A list of gRPC status names (e.g. [UNAVAILABLE, INTERNAL]); OK cannot be an error.
-void ReadErrorCodes(const YamlNode& node, const std::string& path, Diagnostics& diag,
-                    std::vector<int>& out) {
-  if (!ExpectList(node, path, diag)) return;
-  if (node.items.empty()) {
-    diag.Add(node.pos, path, "must list at least one code (e.g. [UNAVAILABLE, INTERNAL])");
-    return;
-  }
-  std::vector<int> codes;
-  bool all_read = true;
-  for (size_t i = 0; i < node.items.size(); ++i) {
-    const std::string item_path = IndexPath(path, i);
-    auto s = ReadString(node.items[i], item_path, diag);
-    if (!s) {
-      all_read = false;
-      continue;
-    }
-    const std::optional<int> code = GrpcStatusCodeFromName(*s);
-    if (!code.has_value() || *code == 0) {
-      std::vector<absl::string_view> names;
-      for (int c = 1; c < kNumGrpcStatusCodes; ++c) names.push_back(GrpcStatusCodeName(c));
-      std::string message = code.has_value()
-                                ? std::string("OK is a success, not an error code")
-                                : absl::StrCat("unknown gRPC status code ", Quote(*s));
-      if (auto guess = ClosestMatch(*s, names); guess && !code.has_value()) {
-        absl::StrAppend(&message, "; did you mean \"", *guess, "\"?");
-      }
-      diag.Add(node.items[i].pos, item_path, message);
-      all_read = false;
-      continue;
-    }
-    if (std::find(codes.begin(), codes.end(), *code) == codes.end()) codes.push_back(*code);
-  }
-  std::sort(codes.begin(), codes.end());
-  if (all_read) out = std::move(codes);
-}
-
 }  // namespace
 
 void ReadMonitor(const YamlNode& node, const std::string& path,
@@ -168,7 +132,7 @@ void ReadMonitor(const YamlNode& node, const std::string& path,
   }
   ReadIntIn(m, "queue_size", diag, 1, 1'000'000, out.queue_size);
   if (const YamlNode* n = m.Find("error_codes")) {
-    ReadErrorCodes(*n, m.PathOf("error_codes"), diag, out.error_codes);
+    ReadStatusCodes(*n, m.PathOf("error_codes"), diag, out.error_codes);
   }
   if (const YamlNode* n = m.Find("drift")) ReadDrift(*n, m.PathOf("drift"), diag, out.drift);
   // Payload settings without a payload type would silently do nothing.

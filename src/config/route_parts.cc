@@ -1,12 +1,14 @@
 // Shared pieces of strategy blocks: backend references, weighted arms, sticky headers.
 #include "config/route_parts.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_codes.h"
 #include "config/closest_match.h"
 #include "config/value_syntax.h"
 #include "config/yaml_reader.h"
@@ -123,6 +125,42 @@ std::optional<std::string> ReadStickyHeader(const YamlNode& node, const std::str
     return std::nullopt;
   }
   return s;
+}
+
+void ReadStatusCodes(const YamlNode& node, const std::string& path, Diagnostics& diag,
+                    std::vector<int>& out) {
+  if (!ExpectList(node, path, diag)) return;
+  if (node.items.empty()) {
+    diag.Add(node.pos, path, "must list at least one code (e.g. [UNAVAILABLE, INTERNAL])");
+    return;
+  }
+  std::vector<int> codes;
+  bool all_read = true;
+  for (size_t i = 0; i < node.items.size(); ++i) {
+    const std::string item_path = IndexPath(path, i);
+    auto s = ReadString(node.items[i], item_path, diag);
+    if (!s) {
+      all_read = false;
+      continue;
+    }
+    const std::optional<int> code = GrpcStatusCodeFromName(*s);
+    if (!code.has_value() || *code == 0) {
+      std::vector<absl::string_view> names;
+      for (int c = 1; c < kNumGrpcStatusCodes; ++c) names.push_back(GrpcStatusCodeName(c));
+      std::string message = code.has_value()
+                                ? std::string("OK is a success, not an error code")
+                                : absl::StrCat("unknown gRPC status code ", Quote(*s));
+      if (auto guess = ClosestMatch(*s, names); guess && !code.has_value()) {
+        absl::StrAppend(&message, "; did you mean \"", *guess, "\"?");
+      }
+      diag.Add(node.items[i].pos, item_path, message);
+      all_read = false;
+      continue;
+    }
+    if (std::find(codes.begin(), codes.end(), *code) == codes.end()) codes.push_back(*code);
+  }
+  std::sort(codes.begin(), codes.end());
+  if (all_read) out = std::move(codes);
 }
 
 }  // namespace modelgate::config

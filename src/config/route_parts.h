@@ -24,6 +24,11 @@ void ReadWeightedArms(const YamlNode& node, const std::string& path, const Route
 std::optional<std::string> ReadStickyHeader(const YamlNode& node, const std::string& path,
                                             Diagnostics& diag);
 
+// A non-empty list of gRPC status names (e.g. [UNAVAILABLE, INTERNAL], any case), OK excluded,
+// as codes sorted without duplicates. `out` is left alone when the list has an error.
+void ReadStatusCodes(const YamlNode& node, const std::string& path, Diagnostics& diag,
+                     std::vector<int>& out);
+
 // "Line L, column C" of an earlier definition, for duplicate-name messages.
 std::string FirstAt(SourcePos pos);
 

@@ -158,6 +158,10 @@ void ReadRoute(const YamlNode& node, const std::string& path, const StrategyRead
     std::vector<std::string> arm_names;
     for (const RouteArm& a : out.arms) arm_names.push_back(a.name);
     ReadMonitor(e->value, route.PathOf("monitor"), arm_names, diag, out.monitor);
+  } else if (strategy != nullptr && strategy->needs_monitor()) {
+    out.monitor.enabled = true;  // the defaults
+  }
+  if (out.monitor.enabled) {
     ApplyReferenceArm(out);
     out.monitor.sticky_assignment = out.block != nullptr && !out.block->sticky_header().empty();
   }

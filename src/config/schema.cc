@@ -117,6 +117,36 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
   }
 }
 
+void ReadHealthCheck(const YamlNode& node, const std::string& path, Diagnostics& diag,
+                     HealthCheckConfig& out) {
+  if (!ExpectMap(node, path, diag)) return;
+  out.enabled = true;
+  MapReader health(node, path,
+                   {"service", "interval_seconds", "timeout_seconds", "unhealthy_after"}, diag);
+  if (const YamlNode* n = health.Find("service")) {
+    if (auto s = ReadString(*n, health.PathOf("service"), diag)) out.service = *s;
+  }
+  for (auto [key, value] : {std::pair<absl::string_view, double*>{"interval_seconds",
+                                                                  &out.interval_seconds},
+                            {"timeout_seconds", &out.timeout_seconds}}) {
+    if (const YamlNode* n = health.Find(key)) {
+      const std::string p = health.PathOf(key);
+      if (auto v = ReadNumber(*n, p, diag, 0)) {
+        if (*v < 0.01 || *v > 3600) {
+          diag.Add(n->pos, p, absl::StrCat("must be between 0.01 and 3600 seconds (got ", *v, ")"));
+        } else {
+          *value = *v;
+        }
+      }
+    }
+  }
+  if (const YamlNode* n = health.Find("unhealthy_after")) {
+    if (auto v = ReadInt(*n, health.PathOf("unhealthy_after"), diag, 1, 1000)) {
+      out.unhealthy_after = static_cast<int>(*v);
+    }
+  }
+}
+
 // Returns true when every backend has a readable name, i.e. when a reference that matches
 // none of them is certainly wrong.
 bool ReadBackends(const YamlNode& node, const UpstreamConfig& upstream, Diagnostics& diag,
@@ -135,7 +165,8 @@ bool ReadBackends(const YamlNode& node, const UpstreamConfig& upstream, Diagnost
       all_named = false;
       continue;
     }
-    MapReader backend(item, path, {"name", "address", "authority", "lb_policy", "upstream"}, diag);
+    MapReader backend(item, path, {"name", "address", "authority", "lb_policy", "upstream", "health"},
+                      diag);
     Backend b;
     b.pos = item.pos;
     b.upstream = upstream;
@@ -174,6 +205,9 @@ bool ReadBackends(const YamlNode& node, const UpstreamConfig& upstream, Diagnost
     if (const YamlNode* n = backend.Find("lb_policy")) {
       ReadLbPolicy(*n, backend.PathOf("lb_policy"), diag, b.lb_policy);
     }
+    if (const YamlNode* n = backend.Find("health")) {
+      ReadHealthCheck(*n, backend.PathOf("health"), diag, b.health);
+    }
     if (const YamlNode* n = backend.Find("upstream")) {
       ReadUpstream(*n, backend.PathOf("upstream"), "proxy.upstream", diag, b.upstream);
     }
@@ -210,7 +244,16 @@ void BuildConfig(const YamlNode& root, const StrategyReaders& readers, Diagnosti
                           DescribeKind(root), ")"));
     return;
   }
-  MapReader top(root, "", {"listen", "admin", "proxy", "backends", "routes"}, diag);
+  MapReader top(root, "", {"listen", "admin", "proxy", "backends", "routes", "state_dir"}, diag);
+  if (const YamlNode* n = top.Find("state_dir")) {
+    if (auto s = ReadString(*n, "state_dir", diag)) {
+      if (s->empty()) {
+        diag.Add(n->pos, "state_dir", "must not be empty (omit the key to keep state in memory)");
+      } else {
+        out.state_dir = *s;
+      }
+    }
+  }
   if (const YamlNode* n = top.Require("listen")) ReadListen(*n, "listen", diag, out.listen);
   if (const YamlNode* n = top.Require("admin")) {
     ReadAdmin(*n, diag, out.admin);

@@ -33,6 +33,9 @@ class StrategyReader {
                     Route& route) const = 0;
   // Whether its routes may have a `monitor` block (its arms can be compared).
   virtual bool monitorable() const = 0;
+  // Whether its routes always have a monitor (a controller reads it): a route without a
+  // monitor block gets the default one.
+  virtual bool needs_monitor() const { return false; }
 };
 
 using StrategyReaders = std::vector<const StrategyReader*>;

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "config/config.h"
+#include "config/unary_methods.h"
 #include "telemetry/outcome.h"
 #include "routing/route_table.h"
 #include "telemetry/metrics.h"
@@ -72,19 +73,6 @@ struct SnapshotHooks {
   std::function<void(const std::vector<const telemetry::OutcomeSink*>&)> installed;
 };
 
-// Which methods are known to be unary, so they may take the cheaper forwarding path.
-class UnaryMethods {
- public:
-  // Built-in knowledge (Open Inference Protocol, TF Serving, health Check) plus `extra`
-  // entries of the form "/pkg.Svc/Method" or "/pkg.Svc/*".
-  explicit UnaryMethods(const std::vector<std::string>& extra);
-  bool Contains(std::string_view method_path) const;
-
- private:
-  absl::flat_hash_set<std::string> exact_;
-  absl::flat_hash_set<std::string> services_;
-};
-
 class Snapshot {
  public:
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Build(config::Config config,
@@ -110,7 +98,7 @@ class Snapshot {
 
   config::Config config_;
   uint64_t generation_;
-  UnaryMethods unary_;
+  config::UnaryMethods unary_;
   std::unique_ptr<routing::RouteTable> table_;
   std::vector<std::unique_ptr<BackendRuntime>> backends_;
   std::vector<RouteRuntime> routes_;

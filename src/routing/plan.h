@@ -28,6 +28,8 @@ struct RoutePlan {
   absl::InlinedVector<int, 2> merge;
   bool keyed = false;     // assigned by a sticky key (not at random)
   uint64_t key_hash = 0;  // StableKeyHash of the key when keyed: identifies the user
+  // The arm the call would have gone to, had its backend been healthy (-1: none diverted).
+  int diverted_from = -1;
 
   bool single_leg() const { return fallbacks.empty() && shadows.empty() && merge.empty(); }
   bool FallsBackOn(int code) const {

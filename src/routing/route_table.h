@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "routing/backend_health.h"
 #include "routing/merger.h"
 #include "routing/plan.h"
 #include "routing/strategy.h"
@@ -20,6 +21,7 @@ struct ArmSpec {
   std::string backend;  // backend name
   int backend_index;    // index into the config's backends
   ArmRole role = ArmRole::kReference;
+  std::shared_ptr<BackendHealth> health;  // never null
 };
 
 struct CompiledRoute {

@@ -41,13 +41,20 @@ void AbDef::Read(const config::YamlNode& node, const std::string& path,
   }
 }
 
-absl::StatusOr<CompiledStrategy> AbDef::Compile(const config::Route& route) const {
+absl::StatusOr<CompiledStrategy> AbDef::Compile(
+    const config::Route& route,
+    const std::vector<std::shared_ptr<routing::BackendHealth>>& health) const {
   const AbBlock& block = route.block_as<AbBlock>();
   std::vector<int64_t> weights;
   for (const config::RouteArm& a : route.arms) weights.push_back(a.weight);
-  return CompiledStrategy{std::make_unique<routing::AbStrategy>(route.name, std::move(weights),
-                                                                block.sticky, block.salt),
-                          nullptr};
+  int reference = 0;
+  for (size_t i = 0; i < route.arms.size(); ++i) {
+    if (route.arms[i].role == ArmRole::kReference) reference = static_cast<int>(i);
+  }
+  return CompiledStrategy{
+      std::make_unique<routing::AbStrategy>(route.name, std::move(weights), block.sticky,
+                                            block.salt, health, reference),
+      nullptr};
 }
 
 }  // namespace modelgate::strategies

@@ -27,7 +27,9 @@ class AbDef final : public StrategyDef {
   bool monitorable() const override { return true; }
   void Read(const config::YamlNode& node, const std::string& path,
             const config::RouteContext& ctx, config::Route& route) const override;
-  absl::StatusOr<CompiledStrategy> Compile(const config::Route& route) const override;
+  absl::StatusOr<CompiledStrategy> Compile(
+      const config::Route& route,
+      const std::vector<std::shared_ptr<routing::BackendHealth>>& health) const override;
 };
 
 }  // namespace modelgate::strategies

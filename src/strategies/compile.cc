@@ -16,7 +16,8 @@ uint64_t WeightEpoch(const config::Route& route) {
   return modelgate::WeightEpoch(weights);
 }
 
-absl::StatusOr<std::unique_ptr<routing::RouteTable>> CompileRoutes(const config::Config& config) {
+absl::StatusOr<std::unique_ptr<routing::RouteTable>> CompileRoutes(const config::Config& config,
+                                                                   const HealthLookup& health) {
   std::vector<routing::CompiledRoute> routes;
   routes.reserve(config.routes.size());
   for (const config::Route& r : config.routes) {
@@ -25,7 +26,12 @@ absl::StatusOr<std::unique_ptr<routing::RouteTable>> CompileRoutes(const config:
       return absl::InvalidArgumentError(
           absl::StrCat("route ", r.name, ": unknown strategy \"", r.strategy, "\""));
     }
-    absl::StatusOr<CompiledStrategy> compiled = def->Compile(r);
+    std::vector<std::shared_ptr<routing::BackendHealth>> arm_health;
+    for (const config::RouteArm& a : r.arms) {
+      std::shared_ptr<routing::BackendHealth> h = health ? health(a.backend) : nullptr;
+      arm_health.push_back(h != nullptr ? h : std::make_shared<routing::BackendHealth>());
+    }
+    absl::StatusOr<CompiledStrategy> compiled = def->Compile(r, arm_health);
     if (!compiled.ok()) return compiled.status();
     routing::CompiledRoute route;
     route.name = r.name;
@@ -46,7 +52,8 @@ absl::StatusOr<std::unique_ptr<routing::RouteTable>> CompileRoutes(const config:
         return absl::InvalidArgumentError(
             absl::StrCat("route ", r.name, ": undefined backend \"", a.backend, "\""));
       }
-      route.arms.push_back(routing::ArmSpec{a.name, a.backend, index, a.role});
+      route.arms.push_back(routing::ArmSpec{a.name, a.backend, index, a.role,
+                                            arm_health[route.arms.size()]});
     }
     routes.push_back(std::move(route));
   }

@@ -3,7 +3,9 @@
 // controller set at run time), so a canary step is a recompile, never a mutation.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
@@ -11,7 +13,13 @@
 
 namespace modelgate::strategies {
 
-absl::StatusOr<std::unique_ptr<routing::RouteTable>> CompileRoutes(const config::Config& config);
+// The health of a backend (shared by every snapshot), by name.
+using HealthLookup =
+    std::function<std::shared_ptr<routing::BackendHealth>(const std::string& backend)>;
+
+// `health` may be empty: every backend is then considered healthy.
+absl::StatusOr<std::unique_ptr<routing::RouteTable>> CompileRoutes(
+    const config::Config& config, const HealthLookup& health = {});
 
 // Identifies a route's traffic shares (routing::CompiledRoute::weight_epoch): a digest of its
 // arms' weights, so it changes exactly when they do.

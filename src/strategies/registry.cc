@@ -3,6 +3,7 @@
 #include "strategies/registry.h"
 
 #include "strategies/ab.h"
+#include "strategies/canary.h"
 #include "strategies/forward.h"
 
 namespace modelgate::strategies {
@@ -10,7 +11,8 @@ namespace modelgate::strategies {
 const std::vector<const StrategyDef*>& All() {
   static const ForwardDef kForward;
   static const AbDef kAb;
-  static const std::vector<const StrategyDef*> kAll = {&kAb, &kForward};
+  static const CanaryDef kCanary;
+  static const std::vector<const StrategyDef*> kAll = {&kAb, &kCanary, &kForward};
   return kAll;
 }
 

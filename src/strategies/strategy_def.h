@@ -5,10 +5,13 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
 #include "config/strategy_reader.h"
+#include "routing/backend_health.h"
 #include "routing/merger.h"
 #include "routing/strategy.h"
 
@@ -30,7 +33,15 @@ class StrategyDef : public config::StrategyReader {
  public:
   // The routing strategy of a loaded route (its arms carry the effective weights: the config's,
   // or the run-time state's).
-  virtual absl::StatusOr<CompiledStrategy> Compile(const config::Route& route) const = 0;
+  // `health`: the arms' backends' health, in arm order (never null).
+  virtual absl::StatusOr<CompiledStrategy> Compile(
+      const config::Route& route,
+      const std::vector<std::shared_ptr<routing::BackendHealth>>& health) const = 0;
+
+  // The setting (a key path inside the route, e.g. "canary.on_candidate_error") that gives the
+  // route's plans more than one leg, or "" when they have one: such routes need unary methods.
+  virtual std::string MultiLegSetting(const config::Route& route) const { return ""; }
+
 
   // The monitor of a route with a monitor block. The default compares every arm with the
   // reference arm (monitor/route_monitor.h).

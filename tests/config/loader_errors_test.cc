@@ -332,15 +332,15 @@ TEST(ConfigLoader, RejectsBlockOfAnotherStrategy) {
 
 TEST(ConfigLoader, RejectsUnknownStrategyListingKnownOnes) {
   EXPECT_THAT(RouteErrors("  - name: a\n"                       // 7
-                          "    strategy: canary\n"              // 8
+                          "    strategy: bandit\n"              // 8
                           "    forward: {backend: legacy}\n"    // 9
                           "  - name: b\n"                       // 10
                           "    strategy: fowrard\n"             // 11
                           "    forward: {backend: legacy}\n"),  // 12
-              ElementsAre("c.yaml:8:15: routes[0].strategy: unknown strategy \"canary\" (known: "
-                          "ab, forward)",
+              ElementsAre("c.yaml:8:15: routes[0].strategy: unknown strategy \"bandit\" (known: "
+                          "ab, canary, forward)",
                           "c.yaml:11:15: routes[1].strategy: unknown strategy \"fowrard\" "
-                          "(known: ab, forward); did you mean \"forward\"?"));
+                          "(known: ab, canary, forward); did you mean \"forward\"?"));
 }
 
 TEST(ConfigLoader, RejectsInvalidHeaderKeysAndBinaryStickyHeader) {

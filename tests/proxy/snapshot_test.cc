@@ -1,5 +1,4 @@
-// Snapshots: unary-method knowledge (built-ins plus config), arms bound to backends and metric
-// handles, generation carried through.
+// Snapshots: arms bound to backends and metric handles, generation carried through.
 #include "proxy/snapshot.h"
 
 #include "config/loader.h"
@@ -9,21 +8,6 @@
 
 namespace modelgate::proxy {
 namespace {
-
-TEST(UnaryMethods, KnowsBuiltinsAndConfiguredMethodsButNotStreams) {
-  UnaryMethods u({"/my.Svc/Predict", "/other.Svc/*"});
-  EXPECT_TRUE(u.Contains("/inference.GRPCInferenceService/ModelInfer"));
-  EXPECT_TRUE(u.Contains("/grpc.health.v1.Health/Check"));
-  EXPECT_TRUE(u.Contains("/tensorflow.serving.PredictionService/Predict"));
-  EXPECT_FALSE(u.Contains("/inference.GRPCInferenceService/ModelStreamInfer"));
-  EXPECT_FALSE(u.Contains("/grpc.health.v1.Health/Watch"));
-  EXPECT_TRUE(u.Contains("/my.Svc/Predict"));
-  EXPECT_FALSE(u.Contains("/my.Svc/Stream"));
-  EXPECT_TRUE(u.Contains("/other.Svc/Anything"));
-  EXPECT_FALSE(u.Contains("/other.SvcX/Anything"));
-  EXPECT_FALSE(u.Contains(""));
-  EXPECT_FALSE(u.Contains("/"));
-}
 
 SnapshotHooks Hooks() {
   SnapshotHooks hooks;

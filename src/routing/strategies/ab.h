@@ -7,18 +7,23 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "routing/backend_health.h"
 #include "routing/strategy.h"
 
 namespace modelgate::routing {
 
 class AbStrategy final : public Strategy {
  public:
-  // `weights` non-negative with a positive sum (the config loader guarantees it).
+  // `weights` non-negative with a positive sum (the config loader guarantees it). `health`:
+  // one per arm, or empty (every arm healthy); a call whose arm's backend is unhealthy goes to
+  // `reference` instead (plan.diverted_from says so).
   AbStrategy(std::string route_name, std::vector<int64_t> weights, std::string sticky_header,
-             std::string salt);
+             std::string salt, std::vector<std::shared_ptr<BackendHealth>> health = {},
+             int reference = 0);
 
   RoutePlan Plan(const RequestInfo& request, SplitMix64& rng) const override;
   std::string_view kind() const override { return "ab"; }
@@ -33,6 +38,8 @@ class AbStrategy final : public Strategy {
   uint64_t total_;
   std::string sticky_header_;
   std::string salt_;
+  std::vector<std::shared_ptr<BackendHealth>> health_;
+  int reference_;
 };
 
 }  // namespace modelgate::routing
