@@ -82,7 +82,7 @@ TEST(ConfigLoader, RejectsUnknownKeyListingKnownOnesWhenNoneIsClose) {
   EXPECT_THAT(Errors(std::string("version: 2\n") + kHead +
                      "  - {name: r, strategy: forward, forward: {backend: legacy}}\n"),
               ElementsAre("c.yaml:1:1: version: unknown key \"version\" (expected one of: "
-                          "listen, admin, proxy, backends, routes)"));
+                          "listen, admin, proxy, backends, routes, state_dir)"));
 }
 
 TEST(ConfigLoader, RejectsDuplicateKeyWithBothPositions) {
@@ -481,7 +481,7 @@ TEST(ConfigLoader, ReportsEveryErrorTogetherInDocumentOrder) {
                   "c.yaml:5:17: routes[0].arm_header: must be true or false (got \"1\")",
                   "c.yaml:7:33: admin.lsiten: unknown key \"lsiten\" (did you mean \"listen\"?)",
                   "c.yaml:9:40: backends[0].weight: unknown key \"weight\" (expected one of: name, "
-                  "address, authority, lb_policy, upstream)"));
+                  "address, authority, lb_policy, upstream, health)"));
 }
 
 }  // namespace
