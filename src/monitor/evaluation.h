@@ -30,6 +30,11 @@ struct ArmSummary {
   double latency_p50 = kNotComputed;
   double latency_p90 = kNotComputed;
   double latency_p99 = kNotComputed;
+  // The current weight epoch only (a canary's step): its calls, error rate and p99.
+  int64_t epoch_requests = 0;
+  int64_t epoch_errors = 0;
+  double epoch_error_rate = kNotComputed;
+  double epoch_latency_p99 = kNotComputed;
 };
 
 struct SrmSummary {

@@ -9,7 +9,7 @@ namespace modelgate::monitor {
 
 void ArmTotals::Clear() {
   requests = 0;
-  epoch_requests = 0;
+  ClearEpoch();
   error_sample = 0;
   errors = 0;
   latency.Clear();
@@ -19,9 +19,19 @@ void ArmTotals::Clear() {
   errors_by_user.Clear();
 }
 
+void ArmTotals::ClearEpoch() {
+  epoch_requests = 0;
+  epoch_error_sample = 0;
+  epoch_errors = 0;
+  epoch_sketch.Clear();
+}
+
 void ArmTotals::Merge(const ArmTotals& other) {
   requests += other.requests;
   epoch_requests += other.epoch_requests;
+  epoch_error_sample += other.epoch_error_sample;
+  epoch_errors += other.epoch_errors;
+  epoch_sketch.Merge(other.epoch_sketch);
   error_sample += other.error_sample;
   errors += other.errors;
   latency.Merge(other.latency);
@@ -82,18 +92,23 @@ void OutcomeRecorder::Record(int shard, int arm, int grpc_code, double latency_s
   ++t.error_sample;
   t.errors_by_user.Add(unit, error ? 1.0 : 0.0);
   if (error) ++t.errors;
+  if (in_epoch) {
+    ++t.epoch_error_sample;
+    if (error) ++t.epoch_errors;
+  }
   if (grpc_code != 0) return;
   if (!std::isfinite(latency_seconds) || latency_seconds < 0) return;
   t.latency_by_user.Add(unit, latency_seconds);
   t.latency.Add(latency_seconds);
   t.sketch.Add(latency_seconds);
+  if (in_epoch) t.epoch_sketch.Add(latency_seconds);
   t.reservoir.Add(latency_seconds);
 }
 
 void OutcomeRecorder::ResetEpoch() {
   for (auto& shard : shards_) {
     MutexLock lock(&shard->mu);
-    for (ArmTotals& t : shard->arms) t.epoch_requests = 0;
+    for (ArmTotals& t : shard->arms) t.ClearEpoch();
   }
 }
 

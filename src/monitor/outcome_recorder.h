@@ -37,7 +37,12 @@ struct ArmTotals {
         errors_by_user(num_clusters) {}
 
   int64_t requests = 0;
-  int64_t epoch_requests = 0;          // calls routed with the current weights (sample ratio)
+  // The current weight epoch only (calls routed with the current weights; a canary's step):
+  // for the sample-ratio check and a canary's absolute gates.
+  int64_t epoch_requests = 0;
+  int64_t epoch_error_sample = 0;
+  int64_t epoch_errors = 0;
+  stats::DDSketch epoch_sketch;        // seconds, successful calls
   int64_t error_sample = 0;            // calls the error rate counts (not client cancellations)
   int64_t errors = 0;                  // calls whose code is one of the route's error codes
   stats::Welford latency;              // seconds, successful calls
@@ -47,6 +52,7 @@ struct ArmTotals {
   stats::ClusteredRatio errors_by_user;   // 1 per failed call, 0 per other call in the sample
 
   void Clear();
+  void ClearEpoch();
   void Merge(const ArmTotals& other);
 };
 

@@ -103,7 +103,12 @@ nlohmann::json EvaluationJson(const Evaluation& e, const config::MonitorConfig& 
                       {"sd", JsonNumber(s.latency_sd)},
                       {"p50", JsonNumber(s.latency_p50)},
                       {"p90", JsonNumber(s.latency_p90)},
-                      {"p99", JsonNumber(s.latency_p99)}}}});
+                      {"p99", JsonNumber(s.latency_p99)}}},
+                    {"epoch",
+                     {{"requests", s.epoch_requests},
+                      {"errors", s.epoch_errors},
+                      {"error_rate", JsonNumber(s.epoch_error_rate)},
+                      {"latency_p99", JsonNumber(s.epoch_latency_p99)}}}});
     if (a < e.srm.observed.size()) observed[s.name] = e.srm.observed[a];
     if (a < e.srm.expected_share.size()) share[s.name] = e.srm.expected_share[a];
   }

@@ -347,6 +347,13 @@ void RouteMonitor::Evaluate(absl::Time now) {
     s.latency_p50 = SketchQuantile(t.sketch, 0.5);
     s.latency_p90 = SketchQuantile(t.sketch, 0.9);
     s.latency_p99 = SketchQuantile(t.sketch, 0.99);
+    s.epoch_requests = t.epoch_requests;
+    s.epoch_errors = t.epoch_errors;
+    if (t.epoch_error_sample > 0) {
+      s.epoch_error_rate =
+          static_cast<double>(t.epoch_errors) / static_cast<double>(t.epoch_error_sample);
+    }
+    s.epoch_latency_p99 = SketchQuantile(t.epoch_sketch, 0.99);
     e->arms.push_back(std::move(s));
   }
 
