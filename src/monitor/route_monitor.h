@@ -240,8 +240,8 @@ class RouteMonitor : public telemetry::OutcomeSink {
   telemetry::CounterLease dropped_counter_;
   telemetry::CounterLease decode_errors_counter_;
   // modelgate::Mutex (a std::mutex) rather than absl::Mutex throughout: Debian's Abseil is not
-  // built for ThreadSanitizer, which then cannot see absl::Mutex's synchronisation (as in
-  // recorder.h).
+  // built for ThreadSanitizer, which then cannot see absl::Mutex's synchronisation (see
+  // common/mutex.h).
   mutable Mutex label_mu_;
   std::string output_name_seen_ ABSL_GUARDED_BY(label_mu_);  // first output's name, if unnamed
 

@@ -28,7 +28,7 @@ namespace modelgate::stats {
 // Add() is O(1) amortized with no allocation: the bin array only shifts when the observed range
 // widens, which stops once the range is stable. Quantile() is O(max_bins).
 //
-// Not thread-safe: one writer; merge copies for concurrent use (see recorder.h).
+// Not thread-safe: one writer; merge copies for concurrent use.
 class DDSketch {
  public:
   static constexpr double kDefaultRelativeAccuracy = 0.01;

@@ -1,6 +1,6 @@
 // Reservoir: a fixed-size uniform random sample of an unbounded stream (Vitter's Algorithm R),
-// seeded, for tests that need raw values (Mann-Whitney U) in bounded memory. Mergeable, so it
-// can live in a sliding window or per-thread shards.
+// seeded, for tests that need raw values (Mann-Whitney U) in bounded memory. Mergeable, so
+// per-thread samples can be combined into one.
 #pragma once
 
 #include <cstdint>
