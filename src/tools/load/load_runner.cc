@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/cq_tag.h"
 #include "common/random.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
@@ -14,7 +15,6 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
-#include "tools/common/cq_tag.h"
 #include "tools/common/status_codes.h"
 #include "tools/load/request_payload.h"
 
@@ -33,9 +33,12 @@ constexpr int kStatusCodes = 17;
 class Loop;
 
 // One call slot: a call in flight, then the next one, for the whole run.
-class CallSlot {
+class CallSlot final : public CqHandler {
  public:
+  enum Event { kDone = 0 };  // the only one: the call finished
+
   explicit CallSlot(Loop* loop) : loop_(loop) {}
+  void OnEvent(int kind, bool ok) override;
 
   std::optional<grpc::ClientContext> ctx;
   std::unique_ptr<grpc::GenericClientAsyncResponseReader> reader;
@@ -44,9 +47,6 @@ class CallSlot {
   Clock::time_point start;
   bool measured = false;
   int64_t key = -1;
-
-  void OnDone(bool ok);
-  MemberTag<CallSlot, &CallSlot::OnDone> done_tag{this};
 
  private:
   Loop* loop_;
@@ -106,7 +106,7 @@ class Loop {
     }
     void* tag = nullptr;
     bool ok = false;
-    while (in_flight_ > 0 && cq_.Next(&tag, &ok)) static_cast<CqTag*>(tag)->OnComplete(ok);
+    while (in_flight_ > 0 && cq_.Next(&tag, &ok)) CqHandler::Dispatch(tag, ok);
     cq_.Shutdown();
     while (cq_.Next(&tag, &ok)) {
     }
@@ -152,7 +152,7 @@ class Loop {
     next_channel_ = (next_channel_ + 1) % stubs_.size();
     slot.reader = stub.PrepareUnaryCall(&*slot.ctx, o_.method, request_, &cq_);
     slot.reader->StartCall();
-    slot.reader->Finish(&slot.response, &slot.status, &slot.done_tag);
+    slot.reader->Finish(&slot.response, &slot.status, slot.Tag(CallSlot::kDone));
     ++in_flight_;
   }
 
@@ -251,7 +251,7 @@ class Loop {
   int other_arm_ = -1;
 };
 
-void CallSlot::OnDone(bool) { loop_->OnCallDone(*this); }
+void CallSlot::OnEvent(int /*kind*/, bool /*ok*/) { loop_->OnCallDone(*this); }
 
 }  // namespace
 
