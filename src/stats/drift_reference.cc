@@ -11,8 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "common/random.h"
-#include "stats/drift_reservoir.h"
+#include "stats/reservoir.h"
 
 namespace modelgate::stats {
 
@@ -31,8 +30,7 @@ absl::StatusOr<std::shared_ptr<const DriftReference>> DriftReference::FromValues
   ref->offset_sums_.assign(b.num_bins(), 0.0);
   ref->min_ = INFINITY;
   ref->max_ = -INFINITY;
-  DriftReservoir reservoir(options.sample_capacity);
-  SplitMix64 rng(options.seed);
+  Reservoir<double> reservoir(static_cast<size_t>(options.sample_capacity), options.seed);
   double sum = 0.0;
   for (double v : values) {
     if (!std::isfinite(v)) {
@@ -43,7 +41,7 @@ absl::StatusOr<std::shared_ptr<const DriftReference>> DriftReference::FromValues
     ++ref->count_;
     ++ref->counts_[bin];
     ref->offset_sums_[bin] += v - b.Anchor(bin);
-    reservoir.Offer(v, rng);
+    reservoir.Add(v);
     ref->min_ = std::min(ref->min_, v);
     ref->max_ = std::max(ref->max_, v);
     sum += v;
@@ -56,7 +54,7 @@ absl::StatusOr<std::shared_ptr<const DriftReference>> DriftReference::FromValues
     if (std::isfinite(v)) squares += (v - ref->mean_) * (v - ref->mean_);
   }
   ref->stddev_ = std::sqrt(squares / n);
-  ref->sample_.assign(reservoir.values().begin(), reservoir.values().end());
+  ref->sample_.assign(reservoir.sample().begin(), reservoir.sample().end());
   std::sort(ref->sample_.begin(), ref->sample_.end());
   return std::shared_ptr<const DriftReference>(std::move(ref));
 }

@@ -84,7 +84,7 @@ void DriftWindow::Record(double value, absl::Time now) {
   ++total_count_;
   slot.min = std::min(slot.min, value);
   slot.max = std::max(slot.max, value);
-  slot.reservoir.Offer(value, rng_);
+  slot.reservoir.Add(value, rng_);
 }
 
 BinnedCounts DriftWindow::Histogram() {
@@ -109,14 +109,14 @@ std::vector<double> DriftWindow::SortedSample(uint64_t seed) const {
   double target = total;
   for (const SubWindow& s : slots_) {
     if (s.count == 0) continue;
-    const double kept = static_cast<double>(s.reservoir.values().size());
+    const double kept = static_cast<double>(s.reservoir.sample().size());
     target = std::min(target, kept * total / static_cast<double>(s.count));
   }
   SplitMix64 rng(seed);
   std::vector<double> pool;
   for (const SubWindow& s : slots_) {
     if (s.count == 0) continue;
-    pool.assign(s.reservoir.values().begin(), s.reservoir.values().end());
+    pool.assign(s.reservoir.sample().begin(), s.reservoir.sample().end());
     const size_t take =
         std::min(pool.size(),
                  static_cast<size_t>(std::llround(target * static_cast<double>(s.count) / total)));

@@ -15,7 +15,7 @@
 #include "common/random.h"
 #include "stats/drift_binned.h"
 #include "stats/drift_bins.h"
-#include "stats/drift_reservoir.h"
+#include "stats/reservoir.h"
 
 namespace modelgate::stats {
 
@@ -65,9 +65,9 @@ class DriftWindow {
     int64_t missing = 0;
     double min = std::numeric_limits<double>::infinity();
     double max = -std::numeric_limits<double>::infinity();
-    DriftReservoir reservoir;
+    Reservoir<double> reservoir;  // drawn from the window's rng_, not its own generator
     explicit SubWindow(int bins, int capacity)
-        : counts(bins, 0), offset_sums(bins, 0.0), reservoir(capacity) {}
+        : counts(bins, 0), offset_sums(bins, 0.0), reservoir(static_cast<size_t>(capacity), 0) {}
   };
 
   int64_t IndexOf(absl::Time t) const;

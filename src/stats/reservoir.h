@@ -1,6 +1,6 @@
 // Reservoir: a fixed-size uniform random sample of an unbounded stream (Vitter's Algorithm R),
-// seeded, for tests that need raw values (Mann-Whitney U) in bounded memory. Mergeable, so
-// per-thread samples can be combined into one.
+// seeded, for tests that need raw values (Mann-Whitney U, the exact KS p-value) in bounded
+// memory. Mergeable, so per-thread samples can be combined into one.
 #pragma once
 
 #include <cstdint>
@@ -25,13 +25,17 @@ class Reservoir {
     items_.reserve(capacity_);
   }
 
-  void Add(const T& x) {
+  void Add(const T& x) { Add(x, rng_); }
+
+  // Add() drawing from `rng` instead of the reservoir's own generator, for an owner that keeps
+  // one random stream across several reservoirs (one seed then fixes all their samples).
+  void Add(const T& x, modelgate::SplitMix64& rng) {
     ++seen_;
     if (items_.size() < capacity_) {
-      items_.push_back(x);
+      items_.push_back(x);  // within the reserved capacity: no allocation
       return;
     }
-    const uint64_t j = rng_.Below(static_cast<uint64_t>(seen_));
+    const uint64_t j = rng.Below(static_cast<uint64_t>(seen_));
     if (j < capacity_) items_[j] = x;
   }
 
@@ -78,6 +82,7 @@ class Reservoir {
     seen_ = 0;
   }
 
+  // The sample, in no meaningful order (slot order is not random: do not take prefixes).
   absl::Span<const T> sample() const { return items_; }
   // Items offered since the last Clear().
   int64_t seen() const { return seen_; }

@@ -1,10 +1,12 @@
-// Reservoir (Algorithm R): every stream position is kept with probability k/n, merging gives a
-// uniform sample of the union, the same seed reproduces the sample, and Add() never allocates.
+// Reservoir (Algorithm R): every stream position is kept with probability k/n (also when the
+// random stream is shared with other reservoirs), merging gives a uniform sample of the union,
+// the same seed reproduces the sample, and Add() never allocates.
 #include "stats/reservoir.h"
 
 #include <cmath>
 #include <vector>
 
+#include "common/random.h"
 #include "gtest/gtest.h"
 #include "stats/alloc_counter.h"
 
@@ -40,6 +42,44 @@ TEST(Reservoir, EveryPositionIsKeptWithEqualProbability) {
     for (int v : r.sample()) ++kept[v];
   }
   ExpectUniformInclusion(kept, trials, k);
+}
+
+TEST(Reservoir, SharedGeneratorKeepsTheFirstValuesUntilFullAndClearEmpties) {
+  Reservoir<double> r(3, 0);
+  SplitMix64 rng(1);
+  r.Add(1, rng);
+  r.Add(2, rng);
+  EXPECT_EQ(r.sample().size(), 2u);
+  r.Add(3, rng);
+  for (int i = 4; i < 1000; ++i) r.Add(i, rng);
+  EXPECT_EQ(r.sample().size(), 3u);
+  EXPECT_EQ(r.seen(), 999);
+  r.Clear();
+  EXPECT_EQ(r.sample().size(), 0u);
+  EXPECT_EQ(r.seen(), 0);
+}
+
+// 1000 items, capacity 10, 20000 runs on one shared generator: each item should be kept ~200
+// times (binomial sd ~14.1). Every item within 5 sd, and a chi-square over all items near its df.
+TEST(Reservoir, SharedGeneratorKeepsEveryItemWithEqualProbability) {
+  constexpr int kItems = 1000, kCapacity = 10, kRuns = 20000;
+  std::vector<int> kept(kItems, 0);
+  SplitMix64 rng(2024);
+  Reservoir<double> r(kCapacity, 0);
+  for (int run = 0; run < kRuns; ++run) {
+    r.Clear();
+    for (int i = 0; i < kItems; ++i) r.Add(i, rng);
+    for (double v : r.sample()) ++kept[static_cast<int>(v)];
+  }
+  const double expected = static_cast<double>(kRuns) * kCapacity / kItems;  // 200
+  const double sd = std::sqrt(expected * (1.0 - static_cast<double>(kCapacity) / kItems));
+  double chi2 = 0.0;
+  for (int c : kept) {
+    EXPECT_NEAR(c, expected, 5 * sd);
+    chi2 += (c - expected) * (c - expected) / (sd * sd);
+  }
+  // chi2 ~ 999 df: mean 999, sd ~45; allow 5 sd.
+  EXPECT_NEAR(chi2, kItems - 1, 5 * std::sqrt(2.0 * (kItems - 1)));
 }
 
 TEST(Reservoir, MergeIsUniformOverTheUnion) {
