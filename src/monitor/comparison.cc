@@ -7,8 +7,8 @@
 
 #include <boost/math/distributions/normal.hpp>
 
-#include "stats/multiple.h"
-#include "stats/two_sample.h"
+#include "stats/hypothesis/multiple.h"
+#include "stats/hypothesis/two_sample.h"
 #include "stats/welford.h"
 
 namespace modelgate::monitor {

@@ -27,8 +27,8 @@
 // Unit of analysis. On a sticky route the split randomises USERS, and one user's requests are
 // correlated, so request-level variances overstate the evidence (a heavy user alone can make
 // an arm look different). There, latency_mean and error_rate use the cluster-robust variance
-// of each arm's mean over 256 buckets of users (stats/clustered_ratio.h, a jackknife over
-// buckets), floored at the iid variance, in both the mSPRT and the fixed-horizon z-test
+// of each arm's mean over 256 buckets of users (stats/hypothesis/clustered_ratio.h, a jackknife
+// over buckets), floored at the iid variance, in both the mSPRT and the fixed-horizon z-test
 // (method "clustered_z+msprt"). Elsewhere requests are randomised one by one and Welch / the
 // two-proportion z-test apply ("welch_t+msprt", "two_proportion_z+msprt").
 //
@@ -61,8 +61,8 @@
 
 #include "config/config.h"
 #include "monitor/outcome_recorder.h"
-#include "stats/sequential.h"
-#include "stats/verdict.h"
+#include "stats/hypothesis/sequential.h"
+#include "stats/hypothesis/verdict.h"
 
 namespace modelgate::monitor {
 

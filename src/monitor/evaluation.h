@@ -14,7 +14,7 @@
 #include "absl/time/time.h"
 #include "monitor/comparison.h"
 #include "monitor/tensor_drift.h"
-#include "stats/verdict.h"
+#include "stats/hypothesis/verdict.h"
 
 namespace modelgate::monitor {
 

@@ -2,9 +2,9 @@
 // latency sketch and a latency reservoir), recorded by many threads and merged on read.
 //
 // On sticky routes (num_clusters > 0) each arm also keeps its latencies and error indicators
-// summed per bucket of users (stats/clustered_ratio.h), so comparisons can use a variance that
-// accounts for one user's requests being correlated. Calls without a user key are independent
-// units and are spread over the buckets in turn.
+// summed per bucket of users (stats/hypothesis/clustered_ratio.h), so comparisons can use a
+// variance that accounts for one user's requests being correlated. Calls without a user key are
+// independent units and are spread over the buckets in turn.
 //
 // Latency statistics cover successful calls only: failed calls are often either very fast
 // (UNAVAILABLE) or capped by a deadline, so mixing them in would let a failing arm look fast;
@@ -22,9 +22,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "common/mutex.h"
-#include "stats/clustered_ratio.h"
-#include "stats/ddsketch.h"
-#include "stats/reservoir.h"
+#include "stats/hypothesis/clustered_ratio.h"
+#include "stats/sketch/ddsketch.h"
+#include "stats/sketch/reservoir.h"
 #include "stats/welford.h"
 
 namespace modelgate::monitor {

@@ -10,9 +10,9 @@
 #include "monitor/evaluation.h"
 #include "monitor/tensor_drift.h"
 #include "nlohmann/json.hpp"
-#include "stats/ddsketch.h"
-#include "stats/drift_report.h"
-#include "stats/verdict.h"
+#include "stats/drift/report.h"
+#include "stats/hypothesis/verdict.h"
+#include "stats/sketch/ddsketch.h"
 
 namespace modelgate::monitor {
 

@@ -11,7 +11,7 @@
 #include "monitor/report_json.h"
 #include "monitor/route_publisher.h"
 #include "prometheus/registry.h"
-#include "stats/srm.h"
+#include "stats/hypothesis/srm.h"
 
 namespace modelgate::monitor {
 namespace {

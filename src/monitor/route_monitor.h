@@ -18,10 +18,10 @@
 //     flagged at p < srm_threshold; evaluated once every positive-weight arm expects at least
 //     5 (the chi-square approximation needs it). The unit is the unit of randomisation: on a
 //     route with a sticky header it is the USER (distinct keys of completed calls, counted in
-//     a bounded hash-selected sample, stats/distinct_sampler.h; requests without the key are
-//     left out), because heavy users make request counts over-dispersed and a request-level
-//     check then raises false alarms (tests/stats/distinct_sampler_test.cc measures 95% vs 6%
-//     at 0.05). Without a sticky header each request is randomised and requests are counted.
+//     a bounded hash-selected sample, stats/sketch/distinct_sampler.h; requests without the key are
+//     left out), because heavy users make request counts over-dispersed and a request-level check
+//     then raises false alarms (tests/stats/sketch/distinct_sampler_test.cc measures 95% vs 6% at
+//     0.05). Without a sticky header each request is randomised and requests are counted.
 //     The expected shares are the weight shares; the bucket grid makes the true shares differ
 //     by at most 1e-4, which only matters beyond ~10^8 users;
 //   - comparisons of every other arm with the reference arm, their mSPRT mixture scale,
@@ -94,9 +94,9 @@
 #include "monitor/tensor_drift.h"
 #include "nlohmann/json.hpp"
 #include "payload/inference_v2.h"
-#include "stats/distinct_sampler.h"
-#include "stats/drift_reference.h"
-#include "stats/verdict.h"
+#include "stats/drift/reference.h"
+#include "stats/hypothesis/verdict.h"
+#include "stats/sketch/distinct_sampler.h"
 #include "telemetry/outcome.h"
 #include "telemetry/series_lease.h"
 
@@ -225,7 +225,7 @@ class RouteMonitor : public telemetry::OutcomeSink {
   // The current weight epoch (WeightEpoch of the weights below): outcomes of calls routed with
   // other weights do not count in the sample-ratio check.
   std::atomic<uint64_t> epoch_;
-  // Distinct users per arm, sampled by hash (stats/distinct_sampler.h); sticky routes only.
+  // Distinct users per arm, sampled by hash (stats/sketch/distinct_sampler.h); sticky routes only.
   std::unique_ptr<stats::DistinctSampler> users_;
 
   // Payload path. Null queue / drift when payloads are not monitored or a monitor could not be
@@ -240,8 +240,8 @@ class RouteMonitor : public telemetry::OutcomeSink {
   telemetry::CounterLease dropped_counter_;
   telemetry::CounterLease decode_errors_counter_;
   // modelgate::Mutex (a std::mutex) rather than absl::Mutex throughout: Debian's Abseil is not
-  // built for ThreadSanitizer, which then cannot see absl::Mutex's synchronisation (as in
-  // recorder.h).
+  // built for ThreadSanitizer, which then cannot see absl::Mutex's synchronisation (see
+  // common/mutex.h).
   mutable Mutex label_mu_;
   std::string output_name_seen_ ABSL_GUARDED_BY(label_mu_);  // first output's name, if unnamed
 

@@ -17,10 +17,10 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "config/config.h"
-#include "stats/drift_compare.h"
-#include "stats/drift_monitor.h"
-#include "stats/drift_reference.h"
-#include "stats/drift_report.h"
+#include "stats/drift/compare.h"
+#include "stats/drift/monitor.h"
+#include "stats/drift/reference.h"
+#include "stats/drift/report.h"
 
 namespace modelgate::monitor {
 

@@ -22,8 +22,8 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/time/time.h"
+#include "common/cq_tag.h"
 #include "proxy/call_env.h"
-#include "proxy/event.h"
 #include "proxy/stream_forwarder.h"
 #include "proxy/unary_exchange.h"
 #include "proxy/unary_leg.h"
@@ -34,7 +34,7 @@ namespace modelgate::proxy {
 class Snapshot;
 struct RouteRuntime;
 
-class ServerCall final : public Handler,
+class ServerCall final : public CqHandler,
                          public HealthWatcher,
                          public ExchangeHost,
                          public UnaryLeg::Owner,

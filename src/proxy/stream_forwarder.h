@@ -20,14 +20,14 @@
 #include <grpcpp/support/byte_buffer.h>
 
 #include "absl/time/time.h"
-#include "proxy/event.h"
+#include "common/cq_tag.h"
 #include "proxy/unary_leg.h"
 
 namespace modelgate::proxy {
 
 struct ArmRuntime;
 
-class StreamForwarder final : public Handler {
+class StreamForwarder final : public CqHandler {
  public:
   class Host {
    public:

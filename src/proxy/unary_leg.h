@@ -18,13 +18,13 @@
 #include <grpcpp/support/string_ref.h>
 
 #include "absl/time/time.h"
-#include "proxy/event.h"
+#include "common/cq_tag.h"
 
 namespace modelgate::proxy {
 
 struct ArmRuntime;
 
-class UnaryLeg final : public Handler {
+class UnaryLeg final : public CqHandler {
  public:
   class Owner {
    public:

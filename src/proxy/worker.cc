@@ -14,7 +14,7 @@ namespace {
 enum BroadcastKind { kHealthChanged = 0, kStop = 1 };
 
 // A one-shot wake-up of a worker thread from another thread.
-class Broadcast final : public Handler {
+class Broadcast final : public CqHandler {
  public:
   Broadcast(Worker* worker, int kind) : worker_(worker), kind_(kind) {
     alarm_.Set(worker->cq(), gpr_now(GPR_CLOCK_MONOTONIC), Tag(0));
@@ -72,7 +72,7 @@ void Worker::Run() {
   void* tag;
   bool ok;
   while (cq_->Next(&tag, &ok)) {
-    Handler::Dispatch(tag, ok);
+    CqHandler::Dispatch(tag, ok);
     if (stopping_) MaybeShutdownQueue();
   }
 }

@@ -11,7 +11,7 @@ namespace modelgate::stats {
 // cancellation of the textbook formula when the mean is large relative to the spread (e.g.
 // latencies around 100 ms that differ by microseconds).
 //
-// Not thread-safe: one writer; merge copies for concurrent use (see recorder.h).
+// Not thread-safe: one writer; merge copies for concurrent use.
 class Welford {
  public:
   Welford() = default;

@@ -9,12 +9,6 @@
 
 namespace modelgate::telemetry {
 
-const char* StatusCodeName(int code) {
-  // The table's names are literals, so their data is NUL-terminated.
-  const absl::string_view name = GrpcStatusCodeName(code);
-  return name.empty() ? "UNKNOWN" : name.data();
-}
-
 CodeCounters::CodeCounters(prometheus::Family<prometheus::Counter>* family,
                            prometheus::Labels labels)
     : family_(family), labels_(std::move(labels)) {}
@@ -29,7 +23,7 @@ prometheus::Counter* CodeCounters::Resolve(int code) {
   // Two threads may race here: both lease the same series (the registry returns one object per
   // label set), one stores it, and the loser returns its extra lease.
   prometheus::Labels labels = labels_;
-  labels["code"] = StatusCodeName(code);
+  labels["code"] = std::string(GrpcStatusCodeName(code));  // in 0..16: Increment clamps it
   prometheus::Counter* c = AcquireSeries(family_, labels);
   prometheus::Counter* expected = nullptr;
   if (!slots_[code].compare_exchange_strong(expected, c, std::memory_order_acq_rel)) {
@@ -40,14 +34,14 @@ prometheus::Counter* CodeCounters::Resolve(int code) {
 }
 
 void CodeCounters::Increment(int code) {
-  if (code < 0 || code >= kNumStatusCodes) code = 2;  // UNKNOWN
+  if (code < 0 || code >= kNumGrpcStatusCodes) code = 2;  // UNKNOWN
   prometheus::Counter* c = slots_[code].load(std::memory_order_acquire);
   if (c == nullptr) c = Resolve(code);
   c->Increment();
 }
 
 double CodeCounters::Value(int code) const {
-  if (code < 0 || code >= kNumStatusCodes) return 0;
+  if (code < 0 || code >= kNumGrpcStatusCodes) return 0;
   prometheus::Counter* c = slots_[code].load(std::memory_order_acquire);
   return c ? c->Value() : 0;
 }

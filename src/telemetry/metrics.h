@@ -23,11 +23,6 @@
 
 namespace modelgate::telemetry {
 
-inline constexpr int kNumStatusCodes = kNumGrpcStatusCodes;
-
-// Canonical gRPC status name ("OK", "UNAVAILABLE", ...); "UNKNOWN" for out-of-range codes.
-const char* StatusCodeName(int code);
-
 // A counter per status code over a fixed label set, resolved on first use of each code. One
 // object per label set is shared by every snapshot that uses it (Metrics hands out the same one),
 // so a code counted under an old snapshot stays exported while a newer snapshot still has the
@@ -47,7 +42,7 @@ class CodeCounters {
   prometheus::Counter* Resolve(int code);
   prometheus::Family<prometheus::Counter>* family_;
   prometheus::Labels labels_;
-  std::array<std::atomic<prometheus::Counter*>, kNumStatusCodes> slots_{};
+  std::array<std::atomic<prometheus::Counter*>, kNumGrpcStatusCodes> slots_{};
 };
 
 struct ArmMetrics {

@@ -11,7 +11,7 @@
 #include "common/stable_hash.h"
 #include "gtest/gtest.h"
 #include "monitor/test_util.h"
-#include "stats/multiple.h"
+#include "stats/hypothesis/multiple.h"
 
 namespace modelgate::monitor {
 namespace {

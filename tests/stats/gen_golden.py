@@ -277,7 +277,7 @@ def multiple_cases():
 
 # --- mSPRT mixture likelihood ratio by numerical integration ----------------------------------
 # Lambda = integral N(est; theta, V) N(theta; theta0, tau^2) dtheta / N(est; theta0, V), done by
-# quadrature, independently of the closed form derived in src/stats/sequential.h.
+# quadrature, independently of the closed form derived in src/stats/hypothesis/sequential.h.
 
 def mixture_log_lambda(est, v, tau, theta0):
     sv = math.sqrt(v)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Generates tests/stats/data/golden_drift.json: SciPy reference values for src/stats/drift*.
+"""Generates tests/stats/data/golden_drift.json: SciPy reference values for src/stats/drift/.
 
 Run with Debian's interpreter so the values come from python3-scipy (1.10) / python3-numpy:
     /usr/bin/python3 tests/stats/gen_golden_drift.py

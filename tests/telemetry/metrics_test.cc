@@ -11,15 +11,6 @@ bool Has(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }
 
-TEST(StatusCodeName, NamesEveryGrpcCode) {
-  EXPECT_STREQ(StatusCodeName(0), "OK");
-  EXPECT_STREQ(StatusCodeName(4), "DEADLINE_EXCEEDED");
-  EXPECT_STREQ(StatusCodeName(14), "UNAVAILABLE");
-  EXPECT_STREQ(StatusCodeName(16), "UNAUTHENTICATED");
-  EXPECT_STREQ(StatusCodeName(17), "UNKNOWN");
-  EXPECT_STREQ(StatusCodeName(-1), "UNKNOWN");
-}
-
 TEST(Metrics, ArmCountersAppearPerCodeOnFirstUse) {
   Metrics m;
   auto arm = m.ForArm("predict", "candidate");

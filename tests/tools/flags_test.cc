@@ -1,4 +1,4 @@
-// Tests of FlagSet: the accepted spellings, the errors, and --help.
+// Tests of FlagSet: the accepted spellings, the errors, and --help; and of ParseStatusCode.
 #include "tools/common/flags.h"
 
 #include <cstdint>
@@ -89,6 +89,18 @@ TEST_F(FlagSetTest, HandleParseResultMapsHelpToZeroAndErrorsToTwo) {
   ASSERT_TRUE(Parse(flags_, {}).ok());
   EXPECT_EQ(HandleParseResult(flags_, absl::OkStatus()), -1);
   EXPECT_EQ(HandleParseResult(flags_, absl::InvalidArgumentError("bad")), 2);
+}
+
+TEST(StatusCodes, ParsesNumbersAndNamesInAnyCase) {
+  EXPECT_EQ(*ParseStatusCode("14"), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(*ParseStatusCode("resource_exhausted"), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(*ParseStatusCode("INTERNAL"), grpc::StatusCode::INTERNAL);
+}
+
+TEST(StatusCodes, RejectsUnknownCodes) {
+  EXPECT_FALSE(ParseStatusCode("17").ok());
+  EXPECT_FALSE(ParseStatusCode("-1").ok());
+  EXPECT_FALSE(ParseStatusCode("BROKEN").ok());
 }
 
 }  // namespace

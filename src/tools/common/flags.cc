@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/status_codes.h"
 
 namespace modelgate::tools {
 
@@ -125,6 +126,17 @@ int UsageError(const FlagSet& flags, absl::string_view message) {
   std::cerr << flags.program() << ": " << message << "\nTry '" << flags.program()
             << " --help'.\n";
   return 2;
+}
+
+absl::StatusOr<grpc::StatusCode> ParseStatusCode(absl::string_view text) {
+  int number = -1;
+  if (absl::SimpleAtoi(text, &number)) {
+    if (number >= 0 && number < kNumGrpcStatusCodes) return static_cast<grpc::StatusCode>(number);
+  } else if (std::optional<int> code = GrpcStatusCodeFromName(text)) {
+    return static_cast<grpc::StatusCode>(*code);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown gRPC status code \"", text, "\" (use 0..16 or a name such as UNAVAILABLE)"));
 }
 
 }  // namespace modelgate::tools

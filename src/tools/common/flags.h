@@ -1,6 +1,7 @@
 // FlagSet: a small command-line parser for the modelgate tools. It accepts "--name=value",
 // "--name value" and a bare "--name" for booleans, rejects unknown flags and positional
-// arguments, and renders a usage text with defaults.
+// arguments, and renders a usage text with defaults. ParseStatusCode reads a flag that names a
+// gRPC status code.
 //
 // Why not absl::flags: with Abseil 20220623 (Debian 12) `--help` exits with status 1 and, unless
 // the flags live in a file named after the binary, prints "No flags matched". These tools must
@@ -13,7 +14,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "grpcpp/support/status.h"
 
 namespace modelgate::tools {
 
@@ -64,5 +67,9 @@ int HandleParseResult(const FlagSet& flags, const absl::Status& status);
 
 // Reports a semantic flag error (e.g. a value out of range) the same way and returns 2.
 int UsageError(const FlagSet& flags, absl::string_view message);
+
+// A status code given as a number ("14") or a name in any case ("unavailable"). OK (0) is
+// accepted too; callers decide whether it makes sense.
+absl::StatusOr<grpc::StatusCode> ParseStatusCode(absl::string_view text);
 
 }  // namespace modelgate::tools

@@ -52,11 +52,24 @@ class UnaryEchoCall final : public TrackedCall {
   static void Post(Worker& worker) { new UnaryEchoCall(worker); }
 
  private:
+  enum Event { kAccepted = kFirstCallEvent, kFinished };
+
   explicit UnaryEchoCall(Worker& worker) : TrackedCall(worker, /*counted=*/true) {
     worker.shared().echo.RequestUnary(&ctx_, &request_, &responder_, worker.cq(), worker.cq(),
-                                      &accept_tag_);
+                                      Tag(kAccepted));
   }
   void PostNext() override { Post(worker_); }
+
+  void OnCallEvent(int kind, bool ok) override {
+    switch (kind) {
+      case kAccepted:
+        OnAccepted(ok);
+        break;
+      case kFinished:
+        OnFinished(ok);
+        break;
+    }
+  }
 
   void OnAccepted(bool ok) {
     if (!Accepted(ok)) return;
@@ -81,9 +94,9 @@ class UnaryEchoCall final : public TrackedCall {
   void Respond() {
     BeginOp();
     if (status_.ok()) {
-      responder_.Finish(response_, status_, &finish_tag_);
+      responder_.Finish(response_, status_, Tag(kFinished));
     } else {
-      responder_.FinishWithError(status_, &finish_tag_);
+      responder_.FinishWithError(status_, Tag(kFinished));
     }
   }
 
@@ -96,8 +109,6 @@ class UnaryEchoCall final : public TrackedCall {
   EchoResponse response_;
   grpc::Status status_;
   grpc::ServerAsyncResponseWriter<EchoResponse> responder_{&ctx_};
-  MemberTag<UnaryEchoCall, &UnaryEchoCall::OnAccepted> accept_tag_{this};
-  MemberTag<UnaryEchoCall, &UnaryEchoCall::OnFinished> finish_tag_{this};
 };
 
 class ServerStreamEchoCall final : public TrackedCall {
@@ -105,11 +116,27 @@ class ServerStreamEchoCall final : public TrackedCall {
   static void Post(Worker& worker) { new ServerStreamEchoCall(worker); }
 
  private:
+  enum Event { kAccepted = kFirstCallEvent, kWritten, kFinished };
+
   explicit ServerStreamEchoCall(Worker& worker) : TrackedCall(worker, /*counted=*/true) {
     worker.shared().echo.RequestServerStream(&ctx_, &request_, &writer_, worker.cq(),
-                                             worker.cq(), &accept_tag_);
+                                             worker.cq(), Tag(kAccepted));
   }
   void PostNext() override { Post(worker_); }
+
+  void OnCallEvent(int kind, bool ok) override {
+    switch (kind) {
+      case kAccepted:
+        OnAccepted(ok);
+        break;
+      case kWritten:
+        OnWritten(ok);
+        break;
+      case kFinished:
+        OnFinished(ok);
+        break;
+    }
+  }
 
   void OnAccepted(bool ok) {
     if (!Accepted(ok)) return;
@@ -139,7 +166,7 @@ class ServerStreamEchoCall final : public TrackedCall {
     }
     response_.set_index(sent_);
     BeginOp();
-    writer_.Write(response_, &write_tag_);
+    writer_.Write(response_, Tag(kWritten));
   }
 
   void OnWritten(bool ok) {
@@ -153,7 +180,7 @@ class ServerStreamEchoCall final : public TrackedCall {
 
   void FinishWith(const grpc::Status& status) {
     BeginOp();
-    writer_.Finish(status, &finish_tag_);
+    writer_.Finish(status, Tag(kFinished));
   }
 
   void OnFinished(bool) {
@@ -165,9 +192,6 @@ class ServerStreamEchoCall final : public TrackedCall {
   EchoResponse response_;
   int sent_ = 0;
   grpc::ServerAsyncWriter<EchoResponse> writer_{&ctx_};
-  MemberTag<ServerStreamEchoCall, &ServerStreamEchoCall::OnAccepted> accept_tag_{this};
-  MemberTag<ServerStreamEchoCall, &ServerStreamEchoCall::OnWritten> write_tag_{this};
-  MemberTag<ServerStreamEchoCall, &ServerStreamEchoCall::OnFinished> finish_tag_{this};
 };
 
 class ClientStreamEchoCall final : public TrackedCall {
@@ -175,11 +199,27 @@ class ClientStreamEchoCall final : public TrackedCall {
   static void Post(Worker& worker) { new ClientStreamEchoCall(worker); }
 
  private:
+  enum Event { kAccepted = kFirstCallEvent, kRead, kFinished };
+
   explicit ClientStreamEchoCall(Worker& worker) : TrackedCall(worker, /*counted=*/true) {
     worker.shared().echo.RequestClientStream(&ctx_, &reader_, worker.cq(), worker.cq(),
-                                             &accept_tag_);
+                                             Tag(kAccepted));
   }
   void PostNext() override { Post(worker_); }
+
+  void OnCallEvent(int kind, bool ok) override {
+    switch (kind) {
+      case kAccepted:
+        OnAccepted(ok);
+        break;
+      case kRead:
+        OnRead(ok);
+        break;
+      case kFinished:
+        OnFinished(ok);
+        break;
+    }
+  }
 
   void OnAccepted(bool ok) {
     if (!Accepted(ok)) return;
@@ -190,7 +230,7 @@ class ClientStreamEchoCall final : public TrackedCall {
 
   void ReadNext() {
     BeginOp();
-    reader_.Read(&request_, &read_tag_);
+    reader_.Read(&request_, Tag(kRead));
   }
 
   void OnRead(bool ok) {
@@ -239,9 +279,9 @@ class ClientStreamEchoCall final : public TrackedCall {
   void Respond() {
     BeginOp();
     if (status_.ok()) {
-      reader_.Finish(response_, status_, &finish_tag_);
+      reader_.Finish(response_, status_, Tag(kFinished));
     } else {
-      reader_.FinishWithError(status_, &finish_tag_);
+      reader_.FinishWithError(status_, Tag(kFinished));
     }
   }
 
@@ -258,9 +298,6 @@ class ClientStreamEchoCall final : public TrackedCall {
   int64_t deadline_remaining_ms_ = -1;
   grpc::Status status_;
   grpc::ServerAsyncReader<EchoResponse, EchoRequest> reader_{&ctx_};
-  MemberTag<ClientStreamEchoCall, &ClientStreamEchoCall::OnAccepted> accept_tag_{this};
-  MemberTag<ClientStreamEchoCall, &ClientStreamEchoCall::OnRead> read_tag_{this};
-  MemberTag<ClientStreamEchoCall, &ClientStreamEchoCall::OnFinished> finish_tag_{this};
 };
 
 class BidiEchoCall final : public TrackedCall {
@@ -268,10 +305,29 @@ class BidiEchoCall final : public TrackedCall {
   static void Post(Worker& worker) { new BidiEchoCall(worker); }
 
  private:
+  enum Event { kAccepted = kFirstCallEvent, kRead, kWritten, kFinished };
+
   explicit BidiEchoCall(Worker& worker) : TrackedCall(worker, /*counted=*/true) {
-    worker.shared().echo.RequestBidi(&ctx_, &stream_, worker.cq(), worker.cq(), &accept_tag_);
+    worker.shared().echo.RequestBidi(&ctx_, &stream_, worker.cq(), worker.cq(), Tag(kAccepted));
   }
   void PostNext() override { Post(worker_); }
+
+  void OnCallEvent(int kind, bool ok) override {
+    switch (kind) {
+      case kAccepted:
+        OnAccepted(ok);
+        break;
+      case kRead:
+        OnRead(ok);
+        break;
+      case kWritten:
+        OnWritten(ok);
+        break;
+      case kFinished:
+        OnFinished(ok);
+        break;
+    }
+  }
 
   void OnAccepted(bool ok) {
     if (!Accepted(ok)) return;
@@ -281,7 +337,7 @@ class BidiEchoCall final : public TrackedCall {
 
   void ReadNext() {
     BeginOp();
-    stream_.Read(&request_, &read_tag_);
+    stream_.Read(&request_, Tag(kRead));
   }
 
   void OnRead(bool ok) {
@@ -323,7 +379,7 @@ class BidiEchoCall final : public TrackedCall {
 
   void Write() {
     BeginOp();
-    stream_.Write(response_, &write_tag_);
+    stream_.Write(response_, Tag(kWritten));
   }
 
   void OnWritten(bool ok) {
@@ -334,7 +390,7 @@ class BidiEchoCall final : public TrackedCall {
 
   void FinishWith(const grpc::Status& status) {
     BeginOp();
-    stream_.Finish(status, &finish_tag_);
+    stream_.Finish(status, Tag(kFinished));
   }
 
   void OnFinished(bool) {
@@ -346,10 +402,6 @@ class BidiEchoCall final : public TrackedCall {
   EchoResponse response_;
   int received_ = 0;
   grpc::ServerAsyncReaderWriter<EchoResponse, EchoRequest> stream_{&ctx_};
-  MemberTag<BidiEchoCall, &BidiEchoCall::OnAccepted> accept_tag_{this};
-  MemberTag<BidiEchoCall, &BidiEchoCall::OnRead> read_tag_{this};
-  MemberTag<BidiEchoCall, &BidiEchoCall::OnWritten> write_tag_{this};
-  MemberTag<BidiEchoCall, &BidiEchoCall::OnFinished> finish_tag_{this};
 };
 
 }  // namespace

@@ -24,12 +24,25 @@ class WatchCall final : public TrackedCall {
   static void Post(Worker& worker) { new WatchCall(worker); }
 
  private:
+  enum Event { kAccepted = kFirstCallEvent, kWritten };
+
   explicit WatchCall(Worker& worker) : TrackedCall(worker, /*counted=*/false) {
     worker.shared().health.RequestWatch(&ctx_, &request_, &writer_, worker.cq(), worker.cq(),
-                                        &accept_tag_);
+                                        Tag(kAccepted));
   }
 
   void PostNext() override { Post(worker_); }
+
+  void OnCallEvent(int kind, bool ok) override {
+    switch (kind) {
+      case kAccepted:
+        OnAccepted(ok);
+        break;
+      case kWritten:
+        OnWritten(ok);
+        break;
+    }
+  }
 
   void OnAccepted(bool ok) {
     if (!Accepted(ok)) return;
@@ -37,7 +50,7 @@ class WatchCall final : public TrackedCall {
                              ? HealthCheckResponse::SERVING
                              : HealthCheckResponse::SERVICE_UNKNOWN);
     BeginOp();
-    writer_.Write(response_, &write_tag_);
+    writer_.Write(response_, Tag(kWritten));
     Release();
   }
 
@@ -49,8 +62,6 @@ class WatchCall final : public TrackedCall {
   HealthCheckRequest request_;
   HealthCheckResponse response_;
   grpc::ServerAsyncWriter<HealthCheckResponse> writer_{&ctx_};
-  MemberTag<WatchCall, &WatchCall::OnAccepted> accept_tag_{this};
-  MemberTag<WatchCall, &WatchCall::OnWritten> write_tag_{this};
 };
 
 }  // namespace

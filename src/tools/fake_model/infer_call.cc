@@ -17,6 +17,23 @@ void InferCall::Post(Worker& worker) {
   call->Arm();
 }
 
+void InferCall::OnEvent(int kind, bool ok) {
+  switch (kind) {
+    case kAccepted:
+      OnAccepted(ok);
+      break;
+    case kAlarm:
+      OnAlarm(ok);
+      break;
+    case kFinished:
+      OnFinished(ok);
+      break;
+    case kDone:
+      OnDone(ok);
+      break;
+  }
+}
+
 void InferCall::Arm() {
   // The writer points into the context, so it goes first; both are single-use in gRPC.
   responder_.reset();
@@ -26,9 +43,9 @@ void InferCall::Arm() {
   track_done_ = worker_.options().has_latency();
   done_ = false;
   finished_ = false;
-  if (track_done_) ctx_->AsyncNotifyWhenDone(&done_tag_);
+  if (track_done_) ctx_->AsyncNotifyWhenDone(Tag(kDone));
   worker_.shared().inference.RequestModelInfer(&*ctx_, &request_, &*responder_, worker_.cq(),
-                                               worker_.cq(), &accept_tag_);
+                                               worker_.cq(), Tag(kAccepted));
 }
 
 void InferCall::OnAccepted(bool ok) {
@@ -54,7 +71,7 @@ void InferCall::OnAccepted(bool ok) {
   alarm_pending_ = true;
   alarm_.emplace();
   alarm_->Set(worker_.cq(), std::chrono::system_clock::now() + model.SampleLatency(random),
-              &alarm_tag_);
+              Tag(kAlarm));
 }
 
 void InferCall::OnAlarm(bool ok) {
@@ -69,9 +86,9 @@ void InferCall::OnAlarm(bool ok) {
 
 void InferCall::Respond() {
   if (status_.ok()) {
-    responder_->Finish(response_, status_, &finish_tag_);
+    responder_->Finish(response_, status_, Tag(kFinished));
   } else {
-    responder_->FinishWithError(status_, &finish_tag_);
+    responder_->FinishWithError(status_, Tag(kFinished));
   }
 }
 

@@ -8,22 +8,26 @@
 
 #include <optional>
 
+#include "common/cq_tag.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/async_unary_call.h"
 #include "inference/grpc_predict_v2.pb.h"
-#include "tools/common/cq_tag.h"
 #include "tools/fake_model/worker.h"
 
 namespace modelgate::tools {
 
 // Thread-compatible: used only by its Worker's thread.
-class InferCall {
+class InferCall final : public CqHandler {
  public:
   // Posts a ModelInfer request slot on `worker`, reusing a pooled object when there is one.
   static void Post(Worker& worker);
 
+  void OnEvent(int kind, bool ok) override;
+
  private:
+  enum Event { kAccepted = 0, kAlarm, kFinished, kDone };
+
   explicit InferCall(Worker& worker) : worker_(worker) {}
   void Arm();  // Fresh context and writer, then posts the slot.
 
@@ -47,11 +51,6 @@ class InferCall {
   bool done_ = false;
   bool finished_ = false;
   bool alarm_pending_ = false;
-
-  MemberTag<InferCall, &InferCall::OnAccepted> accept_tag_{this};
-  MemberTag<InferCall, &InferCall::OnAlarm> alarm_tag_{this};
-  MemberTag<InferCall, &InferCall::OnFinished> finish_tag_{this};
-  MemberTag<InferCall, &InferCall::OnDone> done_tag_{this};
 };
 
 }  // namespace modelgate::tools

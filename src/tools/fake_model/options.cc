@@ -2,7 +2,6 @@
 #include "tools/fake_model/options.h"
 
 #include "absl/strings/str_cat.h"
-#include "tools/common/status_codes.h"
 
 namespace modelgate::tools {
 

@@ -4,8 +4,22 @@
 namespace modelgate::tools {
 
 TrackedCall::TrackedCall(Worker& worker, bool counted) : worker_(worker), counted_(counted) {
-  ctx_.AsyncNotifyWhenDone(&done_tag_);
+  ctx_.AsyncNotifyWhenDone(Tag(kDone));
   BeginOp();  // The request slot about to be posted by the subclass.
+}
+
+void TrackedCall::OnEvent(int kind, bool ok) {
+  switch (kind) {
+    case kDone:
+      OnDone(ok);
+      break;
+    case kAlarm:
+      OnAlarm(ok);
+      break;
+    default:
+      OnCallEvent(kind, ok);
+      break;
+  }
 }
 
 bool TrackedCall::Accepted(bool ok) {
@@ -40,7 +54,7 @@ void TrackedCall::StartDelay(std::chrono::milliseconds delay) {
   worker_.shared().held_calls.fetch_add(1, std::memory_order_relaxed);
   alarm_pending_ = true;
   alarm_.emplace();
-  alarm_->Set(worker_.cq(), std::chrono::system_clock::now() + delay, &alarm_tag_);
+  alarm_->Set(worker_.cq(), std::chrono::system_clock::now() + delay, Tag(kAlarm));
 }
 
 void TrackedCall::OnAlarm(bool ok) {

@@ -8,29 +8,39 @@
 // Release(), which deletes the object once the call was accepted, its done notification
 // arrived and no operation is pending. A slot refused at shutdown is deleted at once: gRPC
 // delivers no done notification for a call that never started (grpc/grpc#10136).
+//
+// Completion-queue events: TrackedCall handles its own (done, delay alarm) and hands every
+// other kind, numbered from kFirstCallEvent, to the subclass's OnCallEvent().
 #pragma once
 
 #include <chrono>
 #include <optional>
 
+#include "common/cq_tag.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/server_context.h"
-#include "tools/common/cq_tag.h"
 #include "tools/fake_model/worker.h"
 
 namespace modelgate::tools {
 
 // Thread-compatible: used only by its Worker's thread.
-class TrackedCall {
+class TrackedCall : public CqHandler {
  public:
   TrackedCall(const TrackedCall&) = delete;
   TrackedCall& operator=(const TrackedCall&) = delete;
 
+  void OnEvent(int kind, bool ok) final;
+
  protected:
+  // The subclass's event kinds start here.
+  static constexpr int kFirstCallEvent = 2;
+
   // `counted`: whether the outcome goes into Echo/Stats (cancelled_calls / completed_calls).
   TrackedCall(Worker& worker, bool counted);
-  virtual ~TrackedCall() = default;
+  ~TrackedCall() override = default;
 
+  // Handles an event of the subclass (kind >= kFirstCallEvent).
+  virtual void OnCallEvent(int kind, bool ok) = 0;
   // Posts the slot for the next call of the same method; called once when this one is accepted.
   virtual void PostNext() = 0;
   // Runs when the delay started by StartDelay() ends; `expired` is false if it was cut short
@@ -58,6 +68,9 @@ class TrackedCall {
   grpc::ServerContext ctx_;
 
  private:
+  enum Event { kDone = 0, kAlarm = 1 };
+  static_assert(kAlarm < kFirstCallEvent);
+
   void OnDone(bool ok);
   void OnAlarm(bool ok);
 
@@ -68,8 +81,6 @@ class TrackedCall {
   int pending_ops_ = 0;
   std::optional<grpc::Alarm> alarm_;
   bool alarm_pending_ = false;
-  MemberTag<TrackedCall, &TrackedCall::OnDone> done_tag_{this};
-  MemberTag<TrackedCall, &TrackedCall::OnAlarm> alarm_tag_{this};
 };
 
 }  // namespace modelgate::tools

@@ -5,9 +5,9 @@
 
 #include <functional>
 
+#include "common/cq_tag.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/async_unary_call.h"
-#include "tools/common/cq_tag.h"
 #include "tools/fake_model/worker.h"
 
 namespace modelgate::tools {
@@ -24,16 +24,29 @@ struct UnaryMethod {
 
 // Lives on one Worker's thread; deletes itself when the call ends or its slot is refused.
 template <typename Request, typename Response>
-class SimpleUnaryCall {
+class SimpleUnaryCall final : public CqHandler {
  public:
   // `method` must outlive every call posted with it.
   static void Post(Worker& worker, const UnaryMethod<Request, Response>& method) {
     auto* call = new SimpleUnaryCall(worker, method);
     method.request(&call->ctx_, &call->request_, &call->responder_, worker.cq(),
-                   &call->accept_tag_);
+                   call->Tag(kAccepted));
+  }
+
+  void OnEvent(int kind, bool ok) override {
+    switch (kind) {
+      case kAccepted:
+        OnAccepted(ok);
+        break;
+      case kFinished:
+        OnFinished(ok);
+        break;
+    }
   }
 
  private:
+  enum Event { kAccepted = 0, kFinished };
+
   SimpleUnaryCall(Worker& worker, const UnaryMethod<Request, Response>& method)
       : worker_(worker), method_(method) {}
 
@@ -45,9 +58,9 @@ class SimpleUnaryCall {
     if (worker_.accepting()) Post(worker_, method_);
     grpc::Status status = method_.handle(request_, response_);
     if (status.ok()) {
-      responder_.Finish(response_, status, &finish_tag_);
+      responder_.Finish(response_, status, Tag(kFinished));
     } else {
-      responder_.FinishWithError(status, &finish_tag_);
+      responder_.FinishWithError(status, Tag(kFinished));
     }
   }
 
@@ -59,8 +72,6 @@ class SimpleUnaryCall {
   Request request_;
   Response response_;
   grpc::ServerAsyncResponseWriter<Response> responder_{&ctx_};
-  MemberTag<SimpleUnaryCall, &SimpleUnaryCall::OnAccepted> accept_tag_{this};
-  MemberTag<SimpleUnaryCall, &SimpleUnaryCall::OnFinished> finish_tag_{this};
 };
 
 }  // namespace modelgate::tools

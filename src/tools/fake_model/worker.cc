@@ -23,12 +23,16 @@ void Worker::PostInitialCalls() {
   PostEchoCalls(*this);
 }
 
-void Worker::Run() { DrainCompletionQueue(*cq_); }
-
-void Worker::RequestQueueShutdown() {
-  shutdown_alarm_.Set(cq_.get(), std::chrono::system_clock::now(), &shutdown_tag_);
+void Worker::Run() {
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq_->Next(&tag, &ok)) CqHandler::Dispatch(tag, ok);
 }
 
-void Worker::OnShutdownMarker(bool) { cq_->Shutdown(); }
+void Worker::RequestQueueShutdown() {
+  shutdown_alarm_.Set(cq_.get(), std::chrono::system_clock::now(), Tag(kShutdownMarker));
+}
+
+void Worker::OnEvent(int /*kind: kShutdownMarker*/, bool /*ok*/) { cq_->Shutdown(); }
 
 }  // namespace modelgate::tools

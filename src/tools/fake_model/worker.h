@@ -9,12 +9,12 @@
 #include <memory>
 #include <vector>
 
+#include "common/cq_tag.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/server_builder.h"
 #include "inference/grpc_predict_v2.grpc.pb.h"
 #include "modelgate/testing/echo.grpc.pb.h"
-#include "tools/common/cq_tag.h"
 #include "tools/fake_model/model.h"
 
 namespace modelgate::tools {
@@ -40,11 +40,12 @@ struct ServerShared {
   std::atomic<bool> shutting_down{false};
 };
 
-// Thread-compatible: owned and used by one polling thread.
-class Worker {
+// Thread-compatible: owned and used by one polling thread. Its own completion-queue event is the
+// shutdown marker posted by RequestQueueShutdown().
+class Worker final : public CqHandler {
  public:
   Worker(ServerShared& shared, std::unique_ptr<grpc::ServerCompletionQueue> cq, uint64_t seed);
-  ~Worker();
+  ~Worker() override;
 
   ServerShared& shared() { return shared_; }
   const FakeModel& model() const { return shared_.model; }
@@ -61,6 +62,8 @@ class Worker {
 
   // Polls the queue until it is shut down and drained.
   void Run();
+
+  void OnEvent(int kind, bool ok) override;
 
   // Asks the polling thread to shut its queue down once everything queued before is handled.
   // Call after Server::Shutdown returned. Because the queue is shut down from its own thread,
@@ -80,7 +83,7 @@ class Worker {
   }
 
  private:
-  void OnShutdownMarker(bool ok);
+  enum Event { kShutdownMarker = 0 };
 
   ServerShared& shared_;
   std::unique_ptr<grpc::ServerCompletionQueue> cq_;
@@ -88,7 +91,6 @@ class Worker {
   std::vector<InferCall*> infer_pool_;
   std::vector<std::shared_ptr<const void>> kept_;
   grpc::Alarm shutdown_alarm_;
-  MemberTag<Worker, &Worker::OnShutdownMarker> shutdown_tag_{this};
 };
 
 }  // namespace modelgate::tools

@@ -7,15 +7,15 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/cq_tag.h"
 #include "common/random.h"
+#include "common/status_codes.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
-#include "tools/common/cq_tag.h"
-#include "tools/common/status_codes.h"
 #include "tools/load/request_payload.h"
 
 namespace modelgate::tools {
@@ -28,14 +28,16 @@ constexpr int kMaxMessageBytes = 64 << 20;
 // Distinct --arm_header values tracked by name; more than this are lumped as "(other)".
 constexpr int kMaxArms = 64;
 constexpr int kNoArm = 0;
-constexpr int kStatusCodes = 17;
 
 class Loop;
 
 // One call slot: a call in flight, then the next one, for the whole run.
-class CallSlot {
+class CallSlot final : public CqHandler {
  public:
+  enum Event { kDone = 0 };  // the only one: the call finished
+
   explicit CallSlot(Loop* loop) : loop_(loop) {}
+  void OnEvent(int kind, bool ok) override;
 
   std::optional<grpc::ClientContext> ctx;
   std::unique_ptr<grpc::GenericClientAsyncResponseReader> reader;
@@ -44,9 +46,6 @@ class CallSlot {
   Clock::time_point start;
   bool measured = false;
   int64_t key = -1;
-
-  void OnDone(bool ok);
-  MemberTag<CallSlot, &CallSlot::OnDone> done_tag{this};
 
  private:
   Loop* loop_;
@@ -57,7 +56,7 @@ class Loop {
  public:
   explicit Loop(const LoadOptions& o)
       : o_(o), request_(BuildRequestPayload(o)), random_(static_cast<uint64_t>(o.seed)),
-        latencies_(static_cast<size_t>(o.max_samples)), errors_(kStatusCodes + 1, 0) {
+        latencies_(static_cast<size_t>(o.max_samples)), errors_(kNumGrpcStatusCodes + 1, 0) {
     arm_names_.push_back("(none)");
     if (!o.sticky_header.empty()) {
       for (int64_t i = 0; i < o.keys; ++i) key_values_.push_back(absl::StrCat("user-", i));
@@ -106,7 +105,7 @@ class Loop {
     }
     void* tag = nullptr;
     bool ok = false;
-    while (in_flight_ > 0 && cq_.Next(&tag, &ok)) static_cast<CqTag*>(tag)->OnComplete(ok);
+    while (in_flight_ > 0 && cq_.Next(&tag, &ok)) CqHandler::Dispatch(tag, ok);
     cq_.Shutdown();
     while (cq_.Next(&tag, &ok)) {
     }
@@ -152,7 +151,7 @@ class Loop {
     next_channel_ = (next_channel_ + 1) % stubs_.size();
     slot.reader = stub.PrepareUnaryCall(&*slot.ctx, o_.method, request_, &cq_);
     slot.reader->StartCall();
-    slot.reader->Finish(&slot.response, &slot.status, &slot.done_tag);
+    slot.reader->Finish(&slot.response, &slot.status, slot.Tag(CallSlot::kDone));
     ++in_flight_;
   }
 
@@ -160,7 +159,7 @@ class Loop {
     last_measured_end_ = now;
     latencies_.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(now - slot.start).count());
     int code = static_cast<int>(slot.status.error_code());
-    ++errors_[(code >= 0 && code < kStatusCodes) ? code : kStatusCodes];
+    ++errors_[(code >= 0 && code < kNumGrpcStatusCodes) ? code : kNumGrpcStatusCodes];
     int arm = o_.arm_header.empty() ? kNoArm : ArmOf(*slot.ctx);
     if (!o_.arm_header.empty()) {
       if (arm >= static_cast<int>(arm_counts_.size())) arm_counts_.resize(arm + 1, 0);
@@ -205,8 +204,11 @@ class Loop {
     r.latency = latencies_.Summarize();
     r.completed = r.latency.count;
     r.ok = errors_[0];
-    for (int code = 1; code <= kStatusCodes; ++code) {
-      if (errors_[code] > 0) r.errors[StatusCodeName(code)] = errors_[code];
+    for (int code = 1; code <= kNumGrpcStatusCodes; ++code) {
+      if (errors_[code] == 0) continue;
+      // The last entry (codes outside 0..16) is reported as "CODE_17".
+      const absl::string_view name = GrpcStatusCodeName(code);
+      r.errors[name.empty() ? absl::StrCat("CODE_", code) : std::string(name)] = errors_[code];
     }
     if (r.completed > 0) {
       r.duration_s = std::chrono::duration<double>(last_measured_end_ - first_measured_start_).count();
@@ -251,7 +253,7 @@ class Loop {
   int other_arm_ = -1;
 };
 
-void CallSlot::OnDone(bool) { loop_->OnCallDone(*this); }
+void CallSlot::OnEvent(int /*kind*/, bool /*ok*/) { loop_->OnCallDone(*this); }
 
 }  // namespace
 
