@@ -2,7 +2,10 @@
 //   modelgate serve --config FILE     serve until SIGTERM/SIGINT; SIGHUP reloads the config
 //   modelgate check-config FILE...    validate; print every error as FILE:LINE:COL: key: message
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdio>
 #include <cstring>
@@ -17,9 +20,12 @@
 #include "config/file_watcher.h"
 #include "config/loader.h"
 #include "config/value_syntax.h"
+#include "control/canary_controller.h"
 #include "control/config_reloader.h"
 #include "control/snapshot_publisher.h"
+#include "control/state_store.h"
 #include "monitor/monitor_engine.h"
+#include "monitor/route_monitor.h"
 #include "proxy/server.h"
 #include "strategies/compile.h"
 #include "strategies/registry.h"
@@ -94,7 +100,16 @@ int Serve(const std::string& config_path) {
   monitor::MonitorEngine monitors(metrics.registry(), loaded.config.proxy.threads);
   // The snapshot publisher combines the config with the routes' run-time states; it is the
   // only writer of what the data plane serves (the reloader and controllers go through it).
-  control::SnapshotPublisher publisher(/*store=*/nullptr);
+  // With state_dir, run-time route states (a canary's step) survive restarts.
+  std::unique_ptr<control::StateStore> store;
+  if (!loaded.config.state_dir.empty()) {
+    if (::mkdir(loaded.config.state_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      MG_LOG(kError, "state_dir ", loaded.config.state_dir, ": ", std::strerror(errno));
+      return 1;
+    }
+    store = std::make_unique<control::StateStore>(loaded.config.state_dir);
+  }
+  control::SnapshotPublisher publisher(store.get());
   const config::Config effective = publisher.Start(loaded.config);
   proxy::SnapshotHooks snapshot_hooks;
   snapshot_hooks.compile = [](const config::Config& config) {
@@ -125,7 +140,27 @@ int Serve(const std::string& config_path) {
   });
 
   control::ConfigReloader reloader(config_path, &publisher, &metrics);
+
+  control::CanaryController::Deps canary_deps;
+  canary_deps.publisher = &publisher;
+  canary_deps.evaluation = [&monitors](const std::string& route)
+      -> std::shared_ptr<const monitor::Evaluation> {
+    std::shared_ptr<monitor::RouteMonitor> m = monitors.Find(route);
+    return m != nullptr ? m->Latest() : nullptr;
+  };
+  canary_deps.registry = metrics.registry();
+  if (store != nullptr) canary_deps.audit_path = store->dir() + "/audit.log";
+  control::CanaryController canary(std::move(canary_deps));
+  canary.MarkUnrestorable(publisher.unrestorable());
+  canary.RunOnce();  // a new run persists where it starts before any traffic is judged
+  canary.Start(absl::Milliseconds(200));
+
   admin::AdminHooks hooks;
+  hooks.canary.status = [&canary](const std::string& route) { return canary.Status(route); };
+  hooks.canary.act = [&canary](const std::string& route, const std::string& action,
+                               std::optional<int> step) {
+    return canary.Act(route, action, step, "admin");
+  };
   hooks.reload = [&reloader] { return reloader.Reload("admin api"); };
   hooks.listener_problem = [server = proxy->get()] { return server->ListenerProblem(); };
   hooks.route_stats = [&monitors](const std::string& route) -> absl::StatusOr<std::string> {
@@ -172,6 +207,7 @@ int Serve(const std::string& config_path) {
   if (watcher.ok()) (*watcher)->Stop();
   (*proxy)->Shutdown();
   (*admin)->Stop();
+  canary.Stop();
   monitors.Stop();
   return 0;
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "admin/bearer_auth.h"
+#include "admin/canary_routes.h"
 #include "admin/config_routes.h"
 #include "admin/health_routes.h"
 #include "admin/http_server.h"
@@ -37,6 +38,7 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(const std::strin
                   std::move(hooks.listener_problem));
   AddStatsRoutes(*self->router_, metrics, snapshot, std::move(hooks.route_stats));
   AddConfigRoutes(*self->router_, snapshot, std::move(hooks.reload));
+  AddCanaryRoutes(*self->router_, std::move(hooks.canary));
   absl::StatusOr<std::unique_ptr<HttpServer>> http =
       HttpServer::Start(host, port, self->router_.get());
   if (!http.ok()) return http.status();

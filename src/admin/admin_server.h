@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "admin/canary_routes.h"
 
 namespace modelgate::telemetry {
 class Metrics;
@@ -34,6 +35,8 @@ struct AdminHooks {
   // While it returns a reason, /healthz and /readyz answer 503 with it. Called on the admin
   // event loop for every probe: it must be cheap and must not block.
   std::function<std::optional<std::string>()> listener_problem;
+  // The canary controller's status and manual gates (admin/canary_routes.h).
+  CanaryHooks canary;
 };
 
 class AdminServer {

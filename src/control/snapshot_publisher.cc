@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 
@@ -39,6 +40,9 @@ config::Config SnapshotPublisher::Start(config::Config config) {
     StateStore::Loaded loaded = store_->LoadAll();
     for (const auto& [path, error] : loaded.errors) {
       MG_LOG(kError, "route state ", path, " ignored: ", error.message());
+      std::string route = path.substr(path.find_last_of('/') + 1);
+      if (absl::EndsWith(route, ".json")) route.resize(route.size() - 5);
+      unrestorable_.push_back(route);
     }
     std::vector<std::string> dropped;
     states_ = Surviving(config, loaded.states, &dropped);
@@ -97,6 +101,13 @@ absl::Status SnapshotPublisher::UpdateRoute(
   if (store_ != nullptr) {
     if (absl::Status s = store_->Save(route_name, state); !s.ok()) return s;
   }
+  // Only the weights reach the data plane: bookkeeping alone needs no new snapshot.
+  if (auto old = states_.find(route_name);
+      old != states_.end() && old->second.definition == state.definition &&
+      old->second.weights == state.weights) {
+    states_ = std::move(next);
+    return absl::OkStatus();
+  }
   absl::StatusOr<std::vector<std::string>> published = PublishLocked(config_, next);
   if (!published.ok()) {
     if (store_ != nullptr) {  // put back what was persisted before
@@ -108,6 +119,11 @@ absl::Status SnapshotPublisher::UpdateRoute(
   }
   states_ = std::move(next);
   return absl::OkStatus();
+}
+
+std::vector<std::string> SnapshotPublisher::unrestorable() const {
+  MutexLock lock(&mu_);
+  return unrestorable_;
 }
 
 std::optional<RouteState> SnapshotPublisher::State(const std::string& route) const {

@@ -47,6 +47,8 @@ class SnapshotPublisher {
       const std::function<absl::Status(const config::Route&, RouteState&)>& change);
 
   std::optional<RouteState> State(const std::string& route) const;
+  // Routes whose persisted state file could not be read at Start (their file names).
+  std::vector<std::string> unrestorable() const;
   config::Config config() const;
 
  private:
@@ -59,6 +61,7 @@ class SnapshotPublisher {
   config::Config config_ ABSL_GUARDED_BY(mu_);
   RouteStates states_ ABSL_GUARDED_BY(mu_);
   Install install_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> unrestorable_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace modelgate::control

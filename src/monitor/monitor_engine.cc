@@ -128,14 +128,19 @@ void MonitorEngine::Retain(const std::vector<const telemetry::OutcomeSink*>& liv
                  entries_.end());
 }
 
-absl::StatusOr<nlohmann::json> MonitorEngine::RouteStats(const std::string& route) const {
-  std::shared_ptr<RouteMonitor> monitor;
-  {
-    MutexLock lock(&mu_);
-    for (auto it = entries_.rbegin(); it != entries_.rend() && monitor == nullptr; ++it) {
-      if (it->route == route) monitor = it->monitor.lock();
-    }
+std::shared_ptr<RouteMonitor> MonitorEngine::Find(const std::string& route) const {
+  MutexLock lock(&mu_);
+  // The newest monitor of the route: after a reload that changed the experiment, the old one
+  // may live on until its snapshot's last call ends.
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (it->route != route) continue;
+    if (std::shared_ptr<RouteMonitor> m = it->monitor.lock()) return m;
   }
+  return nullptr;
+}
+
+absl::StatusOr<nlohmann::json> MonitorEngine::RouteStats(const std::string& route) const {
+  std::shared_ptr<RouteMonitor> monitor = Find(route);
   if (monitor == nullptr) {
     return absl::NotFoundError(absl::StrCat("route ", route, " has no monitor"));
   }

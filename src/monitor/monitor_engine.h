@@ -78,6 +78,9 @@ class MonitorEngine {
   // sinks of the snapshot now taking traffic).
   void Retain(const std::vector<const telemetry::OutcomeSink*>& live);
 
+  // The route's current monitor, or null (no monitor block). Controllers read Latest() of it.
+  std::shared_ptr<RouteMonitor> Find(const std::string& route) const ABSL_LOCKS_EXCLUDED(mu_);
+
   // GET /api/v1/routes/{name}/stats. NotFound when the route has no monitor.
   absl::StatusOr<nlohmann::json> RouteStats(const std::string& route) const
       ABSL_LOCKS_EXCLUDED(mu_);
