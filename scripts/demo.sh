@@ -5,34 +5,12 @@
 # modelgate-load and prints a summary: per-arm counts and latency, and the statistics report.
 # Ends by itself (or on Ctrl-C) and leaves no process behind.
 # Usage: scripts/demo.sh [seconds]   (default 20)
+#        scripts/demo.sh canary          (the canary demo: scripts/demo_canary.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = canary ]; then exec bash scripts/demo_canary.sh; fi
 SECONDS_TO_RUN=${1:-20}
-echo "building modelgate (the first run installs packages and compiles: a few minutes)..." >&2
-TARGETS="modelgate modelgate-fake-model modelgate-load" bash scripts/build.sh >/dev/null
-BIN=build/bin
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# start NAME OUTFILE CMD...: run a server in the background, wait for its first stdout line.
-start() {
-  local out=$1; shift
-  "$@" >"$out" 2>"$out.log" &
-  PIDS+=($!)
-  for _ in $(seq 1 100); do
-    [ -s "$out" ] && return 0
-    kill -0 "${PIDS[-1]}" 2>/dev/null || { cat "$out.log" >&2; echo "demo: $1 failed to start" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "demo: $1 did not start in 10 s" >&2; exit 1
-}
+source scripts/demo_lib.sh
 
 COMMON=(--latency_ms 1 --latency_jitter_ms 1 --output_noise 0.1)
 start "$WORK/legacy" "$BIN/modelgate-fake-model" --name legacy "${COMMON[@]}"

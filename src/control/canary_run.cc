@@ -225,7 +225,8 @@ Judgement JudgeCanary(const strategies::CanaryBlock& block, const CanaryRun& run
     next.reason = enough ? "waiting for conclusive gates" : absl::StrCat("waiting: ", not_enough);
   } else if (on_step < min_step) {
     next.state = CanaryState::kProgressing;
-    next.reason = absl::StrCat("gates pass; ", absl::FormatDuration(min_step - on_step),
+    next.reason = absl::StrCat("gates pass; ",
+                               absl::FormatDuration(absl::Trunc(min_step - on_step, absl::Milliseconds(100))),
                                " left on the step");
   } else if (run.step + 1 < static_cast<int>(block.steps.size())) {
     next.state = CanaryState::kProgressing;
