@@ -1,7 +1,7 @@
 // modelgate entry point: flags and wiring only.
 //   modelgate serve --config FILE     serve until SIGTERM/SIGINT; SIGHUP reloads the config
 //   modelgate check-config FILE...    validate; print every error as FILE:LINE:COL: key: message
-//   modelgate ctl COMMAND ...          call the admin API (canary commands, reload)
+//   modelgate ctl COMMAND ...         call the admin API (canary commands, reload)
 #include <signal.h>
 #include <unistd.h>
 
@@ -44,8 +44,8 @@ constexpr char kUsage[] =
     "  modelgate check-config FILE...\n"
     "      Validate config files; print every error as FILE:LINE:COL: key: message.\n"
     "      Exit 0 when all are valid, 1 otherwise.\n"
-    "  modelgate ctl [--admin URL] [--token-file FILE] status|promote|rollback|pause|resume ROUTE\n"
-    "  modelgate ctl [--admin URL] [--token-file FILE] step ROUTE N | reload\n"
+    "  modelgate ctl [--admin URL] [--token-file FILE] COMMAND [ROUTE [N]]\n"
+    "      COMMAND: status|promote|rollback|pause|resume ROUTE, step ROUTE N, or reload.\n"
     "      Call the admin API (default $MODELGATE_ADMIN, else http://127.0.0.1:9901) with the\n"
     "      token in FILE (default $MODELGATE_TOKEN_FILE). Exit 0 done, 1 refused or failed,\n"
     "      2 bad usage; `modelgate ctl --help` for details.\n"
