@@ -1,6 +1,7 @@
 // modelgate entry point: flags and wiring only.
 //   modelgate serve --config FILE     serve until SIGTERM/SIGINT; SIGHUP reloads the config
 //   modelgate check-config FILE...    validate; print every error as FILE:LINE:COL: key: message
+//   modelgate ctl COMMAND ...         call the admin API (canary commands, reload)
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include "strategies/registry.h"
 #include "telemetry/grpc_log_bridge.h"
 #include "telemetry/metrics.h"
+#include "tools/ctl/ctl.h"
 
 namespace modelgate {
 namespace {
@@ -48,6 +50,11 @@ constexpr char kUsage[] =
     "  modelgate check-config FILE...\n"
     "      Validate config files; print every error as FILE:LINE:COL: key: message.\n"
     "      Exit 0 when all are valid, 1 otherwise.\n"
+    "  modelgate ctl [--admin URL] [--token-file FILE] COMMAND [ROUTE [N]]\n"
+    "      COMMAND: status|promote|rollback|pause|resume ROUTE, step ROUTE N, or reload.\n"
+    "      Call the admin API (default $MODELGATE_ADMIN, else http://127.0.0.1:9901) with the\n"
+    "      token in FILE (default $MODELGATE_TOKEN_FILE). Exit 0 done, 1 refused or failed,\n"
+    "      2 bad usage; `modelgate ctl --help` for details.\n"
     "  modelgate version\n"
     "  modelgate --help\n";
 
@@ -225,6 +232,10 @@ int Main(int argc, char** argv) {
   }
   if (cmd == "check-config") {
     return CheckConfig(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (cmd == "ctl") {
+    return ctl::RunCtl(std::vector<std::string>(args.begin() + 1, args.end()), ctl::ProcessEnv(),
+                       std::cout, std::cerr);
   }
   if (cmd == "serve") {
     std::string config_path;
