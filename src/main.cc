@@ -23,10 +23,15 @@
 #include "config/value_syntax.h"
 #include "control/canary_controller.h"
 #include "control/config_reloader.h"
+#include "control/webhook_notifier.h"
 #include "control/snapshot_publisher.h"
 #include "control/state_store.h"
 #include "monitor/monitor_engine.h"
 #include "monitor/route_monitor.h"
+#include "nlohmann/json.hpp"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/registry.h"
 #include "proxy/server.h"
 #include "strategies/compile.h"
 #include "strategies/registry.h"
@@ -148,8 +153,26 @@ int Serve(const std::string& config_path) {
 
   control::ConfigReloader reloader(config_path, &publisher, &metrics);
 
+  // Promote/rollback events for the canaries' webhooks, delivered on the notifier's thread.
+  prometheus::Family<prometheus::Counter>& webhook_deliveries =
+      prometheus::BuildCounter()
+          .Name("modelgate_webhook_deliveries_total")
+          .Help("Canary webhook events by outcome: sent (2xx), failed, dropped (queue full)")
+          .Register(*metrics.registry());
+  control::WebhookOptions webhook_options;
+  webhook_options.on_result = [&webhook_deliveries](const std::string& route,
+                                                    control::WebhookResult result) {
+    webhook_deliveries.Add({{"route", route}, {"result", control::WebhookResultName(result)}})
+        .Increment();
+  };
+  control::WebhookNotifier webhooks(std::move(webhook_options));
+
   control::CanaryController::Deps canary_deps;
   canary_deps.publisher = &publisher;
+  canary_deps.notify = [&webhooks](const std::string& url, double timeout_seconds,
+                                   const nlohmann::json& event) {
+    webhooks.Notify(event.value("route", ""), url, absl::Seconds(timeout_seconds), event);
+  };
   canary_deps.evaluation = [&monitors](const std::string& route)
       -> std::shared_ptr<const monitor::Evaluation> {
     std::shared_ptr<monitor::RouteMonitor> m = monitors.Find(route);
@@ -215,6 +238,7 @@ int Serve(const std::string& config_path) {
   (*proxy)->Shutdown();
   (*admin)->Stop();
   canary.Stop();
+  webhooks.Stop();
   monitors.Stop();
   return 0;
 }

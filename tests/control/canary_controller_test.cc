@@ -41,6 +41,7 @@ routes:
       min_requests_per_step: 200
       max_failed_checks: 3
       gates: {max_error_rate: 0.05, max_latency_p99_seconds: 0.25, rollback_error_rate: 0.5}
+      webhook: {url: "http://127.0.0.1:1/hook", timeout_seconds: 3}
     monitor: {latency_tolerance: 0.2, error_rate_tolerance: 0.03, min_samples: 100}
 )";
 
@@ -73,6 +74,11 @@ class CanarySim {
       return backend != "candidate" || candidate_healthy;
     };
     deps.audit_path = audit_path_;
+    deps.notify = [this](const std::string& url, double timeout, const nlohmann::json& event) {
+      EXPECT_EQ(url, "http://127.0.0.1:1/hook");
+      EXPECT_EQ(timeout, 3);
+      notified.push_back(event);
+    };
     deps.registry = registry_;
     deps.clock = [this] { return now_; };
     controller_ = std::make_unique<CanaryController>(std::move(deps));
@@ -121,6 +127,7 @@ class CanarySim {
   Model legacy;
   Model candidate;
   bool candidate_healthy = true;
+  std::vector<nlohmann::json> notified;  // webhook events
 
  private:
   void SetShare(int64_t candidate_weight) {
@@ -148,6 +155,8 @@ TEST(CanaryController, HealthyCandidateIsPromotedThroughEveryStep) {
   const std::string end = sim.RunUntilDone(2000);
   EXPECT_EQ(end, "promoted") << sim.status().dump(2);
   EXPECT_EQ(sim.share(), 10000);
+  ASSERT_EQ(sim.notified.size(), 1u);
+  EXPECT_EQ(sim.notified[0]["to"]["state"], "promoted");
   // The audit log shows each step in order, by the controller, with evidence.
   std::vector<int> steps;
   for (const nlohmann::json& e : sim.audit()) {
@@ -172,6 +181,10 @@ TEST(CanaryController, CandidateWithTwentyPercentErrorsIsRolledBack) {
   EXPECT_EQ(last["to"]["state"], "rolled_back");
   EXPECT_EQ(last["weights"]["candidate"], 0);
   EXPECT_GT(last["evidence"]["candidate"]["step_error_rate"].get<double>(), 0.1);
+  // The webhook hears of the rollback only (not of the run's start or its waits).
+  ASSERT_EQ(sim.notified.size(), 1u);
+  EXPECT_EQ(sim.notified[0]["to"]["state"], "rolled_back");
+  EXPECT_EQ(sim.notified[0]["route"], "predict");
 }
 
 TEST(CanaryController, FiftyPercentSlowerCandidateIsRolledBack) {
