@@ -6,9 +6,11 @@
 # Ends by itself (or on Ctrl-C) and leaves no process behind.
 # Usage: scripts/demo.sh [seconds]   (default 20)
 #        scripts/demo.sh canary          (the canary demo: scripts/demo_canary.sh)
+#        scripts/demo.sh shadow [seconds] (the shadow demo: scripts/demo_shadow.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = canary ]; then exec bash scripts/demo_canary.sh; fi
+if [ "${1:-}" = shadow ]; then shift; exec bash scripts/demo_shadow.sh "$@"; fi
 SECONDS_TO_RUN=${1:-20}
 source scripts/demo_lib.sh
 

@@ -26,7 +26,10 @@
 #include "control/webhook_notifier.h"
 #include "control/snapshot_publisher.h"
 #include "control/state_store.h"
+#include "health/health_checker.h"
 #include "monitor/monitor_engine.h"
+#include "shadow/compare_engine.h"
+#include "strategies/shadow.h"
 #include "monitor/route_monitor.h"
 #include "nlohmann/json.hpp"
 #include "prometheus/counter.h"
@@ -123,9 +126,16 @@ int Serve(const std::string& config_path) {
   }
   control::SnapshotPublisher publisher(store.get());
   const config::Config effective = publisher.Start(loaded.config);
+  // Backend health: the routes read it (one object per backend, across reloads); its checks
+  // follow the config that serves, starting with this one.
+  health::HealthChecker health_checker(&metrics);
+  health_checker.Apply(effective);
   proxy::SnapshotHooks snapshot_hooks;
-  snapshot_hooks.compile = [](const config::Config& config) {
-    return strategies::CompileRoutes(config);
+  snapshot_hooks.compile = [&health_checker](const config::Config& config) {
+    return strategies::CompileRoutes(
+        config, [&health_checker](const std::string& backend) {
+          return health_checker.Lookup(backend);
+        });
   };
   snapshot_hooks.sinks = [&monitors](const config::Route& route,
                                      const std::vector<config::Backend>& backends)
@@ -139,6 +149,29 @@ int Serve(const std::string& config_path) {
     if (!m.ok()) return m.status();
     return std::shared_ptr<telemetry::OutcomeSink>(*std::move(m));
   };
+  // Shadow routes' comparers: reused across reloads while their settings and backends stay.
+  shadow::CompareEngine comparers(metrics.registry());
+  snapshot_hooks.shadow_sinks = [&comparers, &config_path](
+                                    const config::Route& route,
+                                    const std::vector<config::Backend>& backends)
+      -> absl::StatusOr<std::shared_ptr<telemetry::ShadowSink>> {
+    if (route.strategy != "shadow") return nullptr;
+    shadow::ComparerSpec spec = strategies::ShadowComparerSpec(route);
+    if (!spec.diff_file.empty() && spec.diff_file.front() != '/') {
+      // Like every file the config names: relative to the config's directory.
+      const size_t slash = config_path.rfind('/');
+      if (slash != std::string::npos) {
+        spec.diff_file = config_path.substr(0, slash + 1) + spec.diff_file;
+      }
+    }
+    std::string identity;
+    for (const config::RouteArm& a : route.arms) {
+      for (const config::Backend& b : backends) {
+        if (b.name == a.backend) absl::StrAppend(&identity, b.address, "|", b.authority, ";");
+      }
+    }
+    return std::shared_ptr<telemetry::ShadowSink>(comparers.ForRoute(spec, identity));
+  };
   snapshot_hooks.installed = [&monitors](const std::vector<const telemetry::OutcomeSink*>& live) {
     monitors.Retain(live);
   };
@@ -147,8 +180,10 @@ int Serve(const std::string& config_path) {
     MG_LOG(kError, proxy.status().message());
     return 1;
   }
-  publisher.Attach([server = proxy->get()](const config::Config& config) {
-    return server->Apply(config);
+  publisher.Attach([server = proxy->get(), &health_checker](const config::Config& config) {
+    auto applied = server->Apply(config);
+    if (applied.ok()) health_checker.Apply(config);
+    return applied;
   });
 
   control::ConfigReloader reloader(config_path, &publisher, &metrics);
@@ -178,6 +213,9 @@ int Serve(const std::string& config_path) {
     std::shared_ptr<monitor::RouteMonitor> m = monitors.Find(route);
     return m != nullptr ? m->Latest() : nullptr;
   };
+  canary_deps.healthy = [&health_checker](const std::string& backend) {
+    return health_checker.Lookup(backend)->healthy();
+  };
   canary_deps.registry = metrics.registry();
   if (store != nullptr) canary_deps.audit_path = store->dir() + "/audit.log";
   control::CanaryController canary(std::move(canary_deps));
@@ -197,6 +235,12 @@ int Serve(const std::string& config_path) {
     auto report = monitors.RouteStats(route);
     if (!report.ok()) return report.status();
     return report->dump(2) + "\n";
+  };
+  hooks.shadow_report = [&comparers](const std::string& route,
+                                     bool diffs) -> absl::StatusOr<std::string> {
+    std::shared_ptr<shadow::Comparer> c = comparers.Find(route);
+    if (c == nullptr) return absl::NotFoundError("not a shadow route");
+    return (diffs ? c->Diffs() : c->Report()).dump(2) + "\n";
   };
   auto admin =
       admin::AdminServer::Start(loaded.config.admin.listen, &metrics, proxy->get(), hooks);
@@ -239,6 +283,8 @@ int Serve(const std::string& config_path) {
   (*admin)->Stop();
   canary.Stop();
   webhooks.Stop();
+  health_checker.Stop();
+  comparers.Stop();
   monitors.Stop();
   return 0;
 }

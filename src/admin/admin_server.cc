@@ -36,7 +36,8 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(const std::strin
   self->router_ = std::make_unique<Router>(self->auth_.get());
   AddHealthRoutes(*self->router_, [proxy] { return proxy->serving(); },
                   std::move(hooks.listener_problem));
-  AddStatsRoutes(*self->router_, metrics, snapshot, std::move(hooks.route_stats));
+  AddStatsRoutes(*self->router_, metrics, snapshot, std::move(hooks.route_stats),
+                 std::move(hooks.shadow_report));
   AddConfigRoutes(*self->router_, snapshot, std::move(hooks.reload));
   AddCanaryRoutes(*self->router_, std::move(hooks.canary));
   absl::StatusOr<std::unique_ptr<HttpServer>> http =

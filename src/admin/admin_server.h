@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "admin/canary_routes.h"
+#include "admin/stats_routes.h"
 
 namespace modelgate::telemetry {
 class Metrics;
@@ -31,6 +32,8 @@ struct AdminHooks {
   std::function<absl::StatusOr<std::string>()> reload;
   // The statistics report of a monitored route as JSON text; NotFound for other routes.
   std::function<absl::StatusOr<std::string>(const std::string& route)> route_stats;
+  // A shadow route's comparison report or diff samples (admin/stats_routes.h).
+  ShadowReport shadow_report;
   // Why the gRPC listener cannot serve (e.g. it stopped accepting), or nullopt when it can.
   // While it returns a reason, /healthz and /readyz answer 503 with it. Called on the admin
   // event loop for every probe: it must be cheap and must not block.

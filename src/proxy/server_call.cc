@@ -11,6 +11,8 @@
 #include "common/log_rate_limit.h"
 #include "grpc/health/v1/health.pb.h"
 #include "proxy/grpc_cord.h"
+#include "proxy/leg_payload.h"
+#include "proxy/shadow_join.h"
 #include "proxy/shadow_dispatcher.h"
 #include "proxy/snapshot.h"
 #include "routing/request.h"
@@ -41,19 +43,6 @@ class MetadataLookup final : public routing::HeaderLookup {
 
  private:
   const std::multimap<grpc::string_ref, grpc::string_ref>& md_;
-};
-
-// A completed leg's messages, converted for the sink only when it asks (no byte copy).
-class LegPayload final : public telemetry::PayloadSource {
- public:
-  LegPayload(const grpc::ByteBuffer& request, const grpc::ByteBuffer& response)
-      : request_(request), response_(response) {}
-  absl::Cord Request() const override { return CordFromByteBuffer(request_); }
-  absl::Cord Response() const override { return CordFromByteBuffer(response_); }
-
- private:
-  const grpc::ByteBuffer& request_;
-  const grpc::ByteBuffer& response_;
 };
 
 }  // namespace
@@ -146,6 +135,7 @@ void ServerCall::Route() {
   }
   route_ = &snapshot_->route(r);
   plan_ = route_->route->strategy->Plan(info, env_->rng());
+  if (plan_.diverted_from >= 0) route_->arms[plan_.diverted_from].diversions.Increment();
   route_->inflight->Increment();
   inflight_counted_ = true;
 
@@ -228,6 +218,12 @@ void ServerCall::OnServerRead(bool ok) {
 // --- the unary exchange --------------------------------------------------------------------
 
 void ServerCall::StartExchange() {
+  if (!plan_.shadows.empty() && route_->shadow_sink != nullptr) {
+    MetadataLookup md(server_ctx_.client_metadata());
+    shadow_join_ = std::make_shared<ShadowJoin>(
+        route_->shadow_sink, static_cast<int>(plan_.shadows.size()),
+        std::string(md.Get("x-request-id").value_or("")), server_ctx_.method());
+  }
   exchange_.emplace(plan_, route_->route->merger.get(), deadline_, &env_->rng(), this);
   exchange_->Start();
 }
@@ -264,7 +260,10 @@ void ServerCall::StartShadow(int arm) {
                             absl::Now() + rt.shadow_timeout};
   request.deadline_is_clients = false;
   request.marker = kShadowMarker;
-  env_->shadows().Start(snapshot_, route_, arm, request, outcome);
+  if (!env_->shadows().Start(snapshot_, route_, arm, request, request_, outcome, shadow_join_)) {
+    rt.shadow_dropped.Increment();
+    if (shadow_join_ != nullptr) shadow_join_->SkipCopy();
+  }
 }
 
 void ServerCall::OnLegFinished(UnaryLeg* leg) {
@@ -282,6 +281,13 @@ void ServerCall::OnLegFinished(UnaryLeg* leg) {
     if (o.code == 0 && sink->WantsPayload(o, env_->rng())) {
       sink->OfferPayload(o, LegPayload(request_, leg->response()));
     }
+  }
+  if (shadow_join_ != nullptr && leg->id() == 0) {
+    // The primary's answer, for the comparer (a shadow plan has no fallback: leg 0 answers).
+    shadow_join_->SetPrimary({leg->arm(), leg->code(), leg->latency_seconds(),
+                              leg->code() == 0 ? CordFromByteBuffer(leg->response())
+                                               : absl::Cord()});
+    shadow_join_.reset();
   }
   exchange_->OnLegDone(leg->id(), leg->code());
   MaybeDelete();  // last: the leg's event returns without touching the leg

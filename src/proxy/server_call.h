@@ -31,6 +31,7 @@
 
 namespace modelgate::proxy {
 
+class ShadowJoin;
 class Snapshot;
 struct RouteRuntime;
 
@@ -109,6 +110,8 @@ class ServerCall final : public CqHandler,
   std::optional<UnaryLeg> first_leg_;  // no allocation for the usual one-leg plan
   absl::InlinedVector<std::unique_ptr<UnaryLeg>, 1> more_legs_;
   absl::InlinedVector<UnaryLeg*, 2> legs_;  // by exchange id
+  // Set while a mirrored call's answers are being gathered for the comparer.
+  std::shared_ptr<ShadowJoin> shadow_join_;
 
   // Every other method.
   std::optional<StreamForwarder> forwarder_;

@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "proxy/leg_payload.h"
+#include "proxy/shadow_join.h"
 #include "proxy/snapshot.h"
 
 namespace modelgate::proxy {
@@ -13,7 +15,8 @@ ShadowDispatcher::Shadow::Shadow(ShadowDispatcher* owner, std::shared_ptr<const 
 
 bool ShadowDispatcher::Start(std::shared_ptr<const Snapshot> snapshot, const RouteRuntime* route,
                              int arm, const UnaryLeg::Request& request,
-                             const telemetry::Outcome& outcome) {
+                             const grpc::ByteBuffer& message, const telemetry::Outcome& outcome,
+                             std::shared_ptr<ShadowJoin> join) {
   const ArmRuntime& rt = route->arms[arm];
   if (rt.shadow_inflight->fetch_add(1, std::memory_order_relaxed) >= rt.shadow_budget) {
     rt.shadow_inflight->fetch_sub(1, std::memory_order_relaxed);
@@ -22,6 +25,8 @@ bool ShadowDispatcher::Start(std::shared_ptr<const Snapshot> snapshot, const Rou
   auto shadow = std::make_unique<Shadow>(this, std::move(snapshot), route, arm, outcome);
   shadow->outcome.arm = arm;
   shadow->outcome.role = routing::ArmRole::kShadow;
+  shadow->request = message;
+  shadow->join = std::move(join);
   UnaryLeg* leg = &shadow->leg;
   legs_.emplace(leg, std::move(shadow));
   env_->CallStarted();  // the queue must outlive the leg
@@ -40,10 +45,20 @@ void ShadowDispatcher::OnLegFinished(UnaryLeg* leg) {
   legs_.erase(it);
   const ArmRuntime& rt = shadow->route->arms[leg->arm()];
   rt.shadow_inflight->fetch_sub(1, std::memory_order_relaxed);
-  if (shadow->route->sink != nullptr) {
-    shadow->outcome.code = leg->code();
-    shadow->outcome.latency_seconds = leg->latency_seconds();
-    shadow->route->sink->Record(shadow->outcome);
+  if (rt.shadow_requests != nullptr) rt.shadow_requests->Increment(leg->code());
+  shadow->outcome.code = leg->code();
+  shadow->outcome.latency_seconds = leg->latency_seconds();
+  if (telemetry::OutcomeSink* sink = shadow->route->sink.get()) {
+    sink->Record(shadow->outcome);
+    // The shadow's outputs feed the route's drift statistics like any arm's.
+    if (leg->code() == 0 && sink->WantsPayload(shadow->outcome, env_->rng())) {
+      sink->OfferPayload(shadow->outcome, LegPayload(shadow->request, leg->response()));
+    }
+  }
+  if (shadow->join != nullptr) {
+    shadow->join->AddCopy({leg->arm(), leg->code(), leg->latency_seconds(),
+                           leg->code() == 0 ? CordFromByteBuffer(leg->response())
+                                            : absl::Cord()});
   }
   shadow.reset();
   env_->CallEnded();

@@ -17,6 +17,7 @@
 
 namespace modelgate::proxy {
 
+class ShadowJoin;
 class Snapshot;
 struct RouteRuntime;
 
@@ -26,9 +27,12 @@ class ShadowDispatcher final : public UnaryLeg::Owner {
 
   // Sends `request` to arm `arm` of `route` (of `snapshot`, which the leg keeps alive), unless
   // the arm's budget is spent. `outcome` carries the call's routing facts (user, epoch) for the
-  // shadow's own outcome. Returns false when the copy was dropped.
+  // shadow's own outcome; `message` is the request's message (kept by reference count for the
+  // route's payload monitor); `join`, when set, gets the copy's answer for the comparer.
+  // Returns false when the copy was dropped (the caller counts it and tells the join).
   bool Start(std::shared_ptr<const Snapshot> snapshot, const RouteRuntime* route, int arm,
-             const UnaryLeg::Request& request, const telemetry::Outcome& outcome);
+             const UnaryLeg::Request& request, const grpc::ByteBuffer& message,
+             const telemetry::Outcome& outcome, std::shared_ptr<ShadowJoin> join);
   // Cancels every shadow still running (shutdown); each still ends through its event.
   void CancelAll();
   size_t inflight() const { return legs_.size(); }
@@ -42,6 +46,8 @@ class ShadowDispatcher final : public UnaryLeg::Owner {
     std::shared_ptr<const Snapshot> snapshot;  // keeps route, arm and channel alive
     const RouteRuntime* route;
     telemetry::Outcome outcome;
+    grpc::ByteBuffer request;  // shares the client's slices
+    std::shared_ptr<ShadowJoin> join;
     UnaryLeg leg;
   };
   CallEnv* const env_;

@@ -33,6 +33,16 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
       a.spec = &arm;
       a.backend = snap->backends_[arm.backend_index].get();
       a.metrics = metrics.ForArm(route.name, arm.name);
+      a.shadow_budget = route.shadow_max_inflight;
+      a.shadow_timeout = absl::Seconds(route.shadow_timeout_seconds);
+      if (arm.role == routing::ArmRole::kShadow) {
+        a.shadow_requests = metrics.ShadowRequests(route.name, arm.name);
+        a.shadow_dropped = metrics.ShadowDropped(route.name, arm.name, "max_inflight");
+      }
+      // Only a backend with health checks is ever unhealthy (backend_health.h).
+      if (snap->config_.backends[arm.backend_index].health.enabled) {
+        a.diversions = metrics.Diversions(route.name, arm.name);
+      }
       rr.arms.push_back(std::move(a));
     }
     rr.weight_epoch = route.weight_epoch;
@@ -40,6 +50,11 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
       auto sink = hooks.sinks(snap->config_.routes[i], snap->config_.backends);
       if (!sink.ok()) return sink.status();
       rr.sink = std::move(*sink);
+    }
+    if (hooks.shadow_sinks) {
+      auto sink = hooks.shadow_sinks(snap->config_.routes[i], snap->config_.backends);
+      if (!sink.ok()) return sink.status();
+      rr.shadow_sink = std::move(*sink);
     }
     snap->routes_.push_back(std::move(rr));
   }

@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "config/unary_methods.h"
 #include "telemetry/outcome.h"
+#include "telemetry/shadow_sink.h"
 #include "routing/route_table.h"
 #include "telemetry/metrics.h"
 
@@ -40,11 +41,18 @@ struct ArmRuntime {
   const routing::ArmSpec* spec;
   BackendRuntime* backend;
   std::unique_ptr<telemetry::ArmMetrics> metrics;
+  // modelgate_diversions_total{route,from_arm}: resolved only for arms that can be diverted
+  // (their backend has health checks); empty otherwise.
+  telemetry::CounterLease diversions;
   // Shadow legs to this arm in flight (all workers) and their budget; over it, copies are
   // dropped. Each leg has its own timeout.
   std::unique_ptr<std::atomic<int>> shadow_inflight = std::make_unique<std::atomic<int>>(0);
   int shadow_budget = 100;
   absl::Duration shadow_timeout = absl::Seconds(5);
+  // Shadow arms only: modelgate_shadow_requests_total / modelgate_shadow_dropped_total
+  // {reason="max_inflight"} series (null / empty otherwise).
+  std::shared_ptr<telemetry::CodeCounters> shadow_requests;
+  telemetry::CounterLease shadow_dropped;
 };
 
 struct RouteRuntime {
@@ -54,6 +62,8 @@ struct RouteRuntime {
   std::shared_ptr<telemetry::CodeCounters> fallbacks;  // modelgate_fallbacks_total{route,code}
   // Where every leg's outcome goes (the route's monitor); null when nobody listens.
   std::shared_ptr<telemetry::OutcomeSink> sink;
+  // Where mirrored calls' answers go to be compared (shadow routes); null when nobody compares.
+  std::shared_ptr<telemetry::ShadowSink> shadow_sink;
   uint64_t weight_epoch = 0;  // changes with the route's weights (sample-ratio epochs)
 };
 
@@ -68,6 +78,10 @@ struct SnapshotHooks {
   std::function<absl::StatusOr<std::shared_ptr<telemetry::OutcomeSink>>(
       const config::Route& route, const std::vector<config::Backend>& backends)>
       sinks;
+  // The shadow comparer of a route, or null for none. May be empty: no comparers.
+  std::function<absl::StatusOr<std::shared_ptr<telemetry::ShadowSink>>(
+      const config::Route& route, const std::vector<config::Backend>& backends)>
+      shadow_sinks;
   // Called after every snapshot swap with the new snapshot's sinks (e.g. so the monitor engine
   // forgets monitors no snapshot uses any more). May be empty.
   std::function<void(const std::vector<const telemetry::OutcomeSink*>&)> installed;

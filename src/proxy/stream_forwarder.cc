@@ -152,6 +152,7 @@ grpc::Status StreamForwarder::ClientStatusFromUpstream() {
   if (local_status_.has_value()) return *local_status_;  // we ended the call ourselves
   CountUpstreamError(*arm_->backend, upstream_status_.error_code(), client_cancelled_,
                      deadline_is_clients_);
+  RecordBackendAnswer(*arm_->spec->health, upstream_status_, ctx_);
   return ClientStatus(upstream_status_, ctx_, *arm_->backend);
 }
 

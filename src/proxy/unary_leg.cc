@@ -33,6 +33,7 @@ void UnaryLeg::OnEvent(int /*kind*/, bool /*ok*/) {
   latency_seconds_ =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   CountUpstreamError(*runtime_->backend, status_.error_code(), cancelled_, deadline_is_clients_);
+  RecordBackendAnswer(*runtime_->spec->health, status_, ctx_);
   owner_->OnLegFinished(this);  // last: the owner may destroy this leg
 }
 

@@ -63,4 +63,24 @@ void CountUpstreamError(const BackendRuntime& backend, int code, bool cancelled_
   backend.metrics->upstream_errors->Increment(code);
 }
 
+void RecordBackendAnswer(routing::BackendHealth& health, const grpc::Status& upstream,
+                         const grpc::ClientContext& ctx) {
+  switch (upstream.error_code()) {
+    case grpc::StatusCode::CANCELLED:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return;
+    case grpc::StatusCode::UNAVAILABLE:
+      if (ChannelMadeStatus(upstream.error_message(), ctx.debug_error_string())) {
+        health.consecutive_failures.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  if (health.consecutive_failures.load(std::memory_order_relaxed) != 0) {
+    health.consecutive_failures.store(0, std::memory_order_relaxed);
+  }
+}
+
 }  // namespace modelgate::proxy

@@ -10,6 +10,7 @@
 #include <grpcpp/support/string_ref.h>
 
 #include "absl/time/time.h"
+#include "routing/backend_health.h"
 
 namespace modelgate::proxy {
 
@@ -35,5 +36,15 @@ grpc::Status ClientStatus(const grpc::Status& upstream, const grpc::ClientContex
 // deadline passing (DEADLINE_EXCEEDED when the deadline was the client's, not a cap of ours).
 void CountUpstreamError(const BackendRuntime& backend, int code, bool cancelled_for_client,
                         bool deadline_is_clients);
+
+// The passive health signal: a call the channel failed itself (UNAVAILABLE made by our side:
+// connection refused, reset, lost) adds one to the backend's consecutive transport failures;
+// any status the backend sent resets them. CANCELLED and DEADLINE_EXCEEDED say nothing either
+// way (they may be ours or the client's) and leave them unchanged. Request-path cost: one
+// relaxed atomic load, plus a store or an add only when the count changes (so healthy traffic
+// from many threads does not bounce the cache line); the failure test reads the context's
+// debug string only for UNAVAILABLE.
+void RecordBackendAnswer(routing::BackendHealth& health, const grpc::Status& upstream,
+                         const grpc::ClientContext& ctx);
 
 }  // namespace modelgate::proxy

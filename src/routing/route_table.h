@@ -31,6 +31,9 @@ struct CompiledRoute {
   std::vector<std::pair<std::string, std::string>> headers;
   std::unique_ptr<Strategy> strategy;
   std::shared_ptr<const Merger> merger;  // set when the strategy's plans merge legs
+  // Each shadow arm's copies in flight (over it, a copy is dropped) and their own deadline.
+  int shadow_max_inflight = 100;
+  double shadow_timeout_seconds = 5;
   std::vector<ArmSpec> arms;
   bool arm_header = false;
   double timeout_seconds = 0;

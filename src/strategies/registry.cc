@@ -5,6 +5,7 @@
 #include "strategies/ab.h"
 #include "strategies/canary.h"
 #include "strategies/forward.h"
+#include "strategies/shadow.h"
 
 namespace modelgate::strategies {
 
@@ -12,7 +13,8 @@ const std::vector<const StrategyDef*>& All() {
   static const ForwardDef kForward;
   static const AbDef kAb;
   static const CanaryDef kCanary;
-  static const std::vector<const StrategyDef*> kAll = {&kAb, &kCanary, &kForward};
+  static const ShadowDef kShadow;
+  static const std::vector<const StrategyDef*> kAll = {&kAb, &kCanary, &kShadow, &kForward};
   return kAll;
 }
 

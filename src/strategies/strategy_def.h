@@ -27,6 +27,9 @@ namespace modelgate::strategies {
 struct CompiledStrategy {
   std::unique_ptr<routing::Strategy> strategy;
   std::shared_ptr<const routing::Merger> merger;  // for strategies whose plans merge legs
+  // Bounds of each shadow arm's copies (strategies whose plans have shadows).
+  int shadow_max_inflight = 100;
+  double shadow_timeout_seconds = 5;
 };
 
 class StrategyDef : public config::StrategyReader {

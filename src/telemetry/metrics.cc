@@ -125,6 +125,27 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                        .Register(*registry_);
   rejected_limit_ = &rejected.Add({{"reason", "limit"}});
   rejected_descriptors_ = &rejected.Add({{"reason", "file_descriptors"}});
+  backend_healthy_ = &prometheus::BuildGauge()
+                          .Name("modelgate_backend_healthy")
+                          .Help("1 while a backend with health checks is fit for traffic (as of "
+                                "its last check), else 0.")
+                          .Register(*registry_);
+  health_checks_ = &prometheus::BuildCounter()
+                        .Name("modelgate_health_checks_total")
+                        .Help("Active gRPC health checks, by backend and result (serving, "
+                              "not_serving, timeout, error).")
+                        .Register(*registry_);
+  diversions_ = &prometheus::BuildCounter()
+                     .Name("modelgate_diversions_total")
+                     .Help("Calls sent to the reference arm because the arm they were assigned "
+                           "to had an unhealthy backend, by route and that arm.")
+                     .Register(*registry_);
+  shadow_requests_ = &prometheus::BuildCounter()
+                          .Name("modelgate_shadow_requests_total")
+                          .Help("Shadow copies that ran, by route, shadow and the shadow's gRPC "
+                                "status code.")
+                          .Register(*registry_);
+  shadow_dropped_ = ShadowDroppedFamily(*registry_);
   // Label-less series used on the request path: resolved once here.
   unrouted_series_ = &unrouted_->Add({});
   overloaded_series_ = &overloaded_->Add({});
@@ -173,6 +194,37 @@ void Metrics::RemoveBackendConnected(prometheus::Gauge* series) {
 
 std::shared_ptr<CodeCounters> Metrics::Fallbacks(const std::string& route) {
   return SharedCodeCounters(fallbacks_, {{"route", route}});
+}
+
+SeriesLease<prometheus::Gauge> Metrics::BackendHealthy(const std::string& backend) {
+  return SeriesLease<prometheus::Gauge>(backend_healthy_, {{"backend", backend}});
+}
+
+prometheus::Family<prometheus::Counter>* Metrics::ShadowDroppedFamily(
+    prometheus::Registry& registry) {
+  return &prometheus::BuildCounter()
+              .Name("modelgate_shadow_dropped_total")
+              .Help("Shadow copies not sent (reason max_inflight) or not compared "
+                    "(compare_queue_full), by route and shadow.")
+              .Register(registry);
+}
+
+std::shared_ptr<CodeCounters> Metrics::ShadowRequests(const std::string& route,
+                                                     const std::string& shadow) {
+  return SharedCodeCounters(shadow_requests_, {{"route", route}, {"shadow", shadow}});
+}
+
+CounterLease Metrics::ShadowDropped(const std::string& route, const std::string& shadow,
+                                    const std::string& reason) {
+  return CounterLease(shadow_dropped_, {{"route", route}, {"shadow", shadow}, {"reason", reason}});
+}
+
+CounterLease Metrics::HealthChecks(const std::string& backend, const std::string& result) {
+  return CounterLease(health_checks_, {{"backend", backend}, {"result", result}});
+}
+
+CounterLease Metrics::Diversions(const std::string& route, const std::string& from_arm) {
+  return CounterLease(diversions_, {{"route", route}, {"from_arm", from_arm}});
 }
 
 prometheus::Counter* Metrics::Unrouted() { return unrouted_series_; }

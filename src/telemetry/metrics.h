@@ -69,6 +69,23 @@ class Metrics {
   void RemoveBackendConnected(prometheus::Gauge* series);
   prometheus::Counter* Unrouted();
   prometheus::Counter* Overloaded();
+
+  // Backend health (src/health): modelgate_backend_healthy{backend} for backends with active
+  // checks, modelgate_health_checks_total{backend,result}, and
+  // modelgate_diversions_total{route,from_arm}: calls a strategy sent elsewhere because that
+  // arm's backend was unhealthy. Leased: a backend's or arm's series go with its last holder.
+  SeriesLease<prometheus::Gauge> BackendHealthy(const std::string& backend);
+  CounterLease HealthChecks(const std::string& backend, const std::string& result);
+  CounterLease Diversions(const std::string& route, const std::string& from_arm);
+  // Shadow copies: modelgate_shadow_requests_total{route,shadow,code} (every copy that ran) and
+  // modelgate_shadow_dropped_total{route,shadow,reason} (copies not sent, or not compared).
+  std::shared_ptr<CodeCounters> ShadowRequests(const std::string& route, const std::string& shadow);
+  CounterLease ShadowDropped(const std::string& route, const std::string& shadow,
+                             const std::string& reason);
+  // The modelgate_shadow_dropped_total family, for the comparers that count their own drops in
+  // it (registering again returns the same family).
+  static prometheus::Family<prometheus::Counter>* ShadowDroppedFamily(
+      prometheus::Registry& registry);
   // modelgate_client_connections and modelgate_client_connections_rejected_total{reason}.
   prometheus::Gauge* ClientConnections() { return client_connections_; }
   prometheus::Counter* ClientConnectionsRejected(bool out_of_descriptors) {
@@ -107,6 +124,11 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* backend_connected_;
   prometheus::Family<prometheus::Counter>* unrouted_;
   prometheus::Family<prometheus::Counter>* overloaded_;
+  prometheus::Family<prometheus::Gauge>* backend_healthy_;
+  prometheus::Family<prometheus::Counter>* health_checks_;
+  prometheus::Family<prometheus::Counter>* diversions_;
+  prometheus::Family<prometheus::Counter>* shadow_requests_;
+  prometheus::Family<prometheus::Counter>* shadow_dropped_;
   prometheus::Family<prometheus::Gauge>* config_info_;
   prometheus::Family<prometheus::Counter>* reloads_;
   prometheus::Gauge* last_reload_ok_ = nullptr;

@@ -91,7 +91,8 @@ class CounterLease {
   CounterLease(prometheus::Family<prometheus::Counter>* family, const prometheus::Labels& labels)
       : lease_(family, labels) {}
 
-  void Increment(double n = 1) {
+  // const: the lease is unchanged (the series is shared), so a const snapshot can count.
+  void Increment(double n = 1) const {
     if (lease_.get() != nullptr) lease_->Increment(n);
   }
 

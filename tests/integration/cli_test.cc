@@ -29,10 +29,14 @@ CommandResult Execute(const std::vector<std::string>& argv) {
 TEST(CheckConfig, ValidExamplesExitZero) {
   CommandResult r = Execute({testutil::BinaryPath("modelgate"), "check-config",
                    std::string(MODELGATE_SOURCE_DIR) + "/config/ab.yaml",
-                   std::string(MODELGATE_SOURCE_DIR) + "/config/demo.yaml"});
+                   std::string(MODELGATE_SOURCE_DIR) + "/config/demo.yaml",
+                   std::string(MODELGATE_SOURCE_DIR) + "/config/canary-demo.yaml",
+                   std::string(MODELGATE_SOURCE_DIR) + "/config/shadow-demo.yaml"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("ab.yaml: OK"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("demo.yaml: OK"), std::string::npos) << r.out;
+  for (const char* file : {"/ab.yaml: OK", "/demo.yaml: OK", "canary-demo.yaml: OK",
+                           "shadow-demo.yaml: OK"}) {
+    EXPECT_NE(r.out.find(file), std::string::npos) << file << "\n" << r.out;
+  }
 }
 
 TEST(CheckConfig, EveryErrorIsPrintedWithFileLineColumnAndKey) {

@@ -1,0 +1,236 @@
+// Shadow testing through real processes: modelgate mirrors ModelInfer to a candidate (and a
+// noise reference) and compares the answers on its own thread. The client always gets the
+// primary's answer. An identical shadow agrees 100%; a shifted one is reported on the right
+// tensor with the right magnitude; a killed shadow changes nothing for the client and its
+// errors are counted; a hanging shadow is bounded by max_inflight (drops counted); a field that
+// is random in the legacy itself is recognised as noise while a real change still shows.
+#include <grpcpp/client_context.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "inference/grpc_predict_v2.grpc.pb.h"
+#include "integration/harness.h"
+#include "nlohmann/json.hpp"
+
+namespace modelgate {
+namespace {
+
+using inference::GRPCInferenceService;
+using inference::ModelInferRequest;
+using inference::ModelInferResponse;
+using nlohmann::json;
+
+std::string Config(const std::vector<std::pair<std::string, std::string>>& backends,
+                   const std::string& shadow_extra) {
+  return testutil::LoopbackConfig(backends, absl::StrCat(R"(
+routes:
+  - name: infer
+    match: {service: inference.GRPCInferenceService, method: ModelInfer}
+    strategy: shadow
+    shadow:
+      primary: legacy
+      shadows: [candidate]
+)", shadow_extra));
+}
+
+ModelInferRequest Request(int i) {
+  ModelInferRequest req;
+  req.set_model_name("m");
+  auto* in = req.add_inputs();
+  in->set_name("x");
+  in->set_datatype("FP32");
+  in->add_shape(1);
+  in->add_shape(4);
+  for (int k = 0; k < 4; ++k) in->mutable_contents()->add_fp32_contents(0.25f * (i % 8) + k);
+  return req;
+}
+
+// Sends `n` calls; every one must succeed with the primary's answer (its version is "legacy").
+void CallAll(const testutil::Modelgate& mg, int n) {
+  auto stub = GRPCInferenceService::NewStub(mg.NewChannel());
+  for (int i = 0; i < n; ++i) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.AddMetadata("x-request-id", absl::StrCat("req-", i));
+    ModelInferResponse resp;
+    const grpc::Status s = stub->ModelInfer(&ctx, Request(i), &resp);
+    ASSERT_TRUE(s.ok()) << i << ": " << s.error_message();
+    ASSERT_EQ(resp.model_version(), "legacy") << i;
+  }
+}
+
+// The shadow report once `compared` samples are in (polled, bounded).
+json Report(const testutil::Modelgate& mg, int compared) {
+  json report;
+  testutil::PollUntil(
+      [&] {
+        auto r = mg.Get("/api/v1/routes/infer/shadow");
+        if (r.status != 200) return false;
+        report = json::parse(r.body);
+        return report["compared"].get<int>() >= compared;
+      },
+      std::chrono::seconds(20));
+  return report;
+}
+
+const json* Field(const json& shadow, const std::string& name) {
+  if (!shadow["outputs"].is_object()) return nullptr;
+  for (const json& f : shadow["outputs"]["fields"]) {
+    if (f["field"] == name) return &f;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<testutil::ListeningProcess> Model(const std::string& version,
+                                                 std::vector<std::string> flags = {}) {
+  flags.push_back("--version=" + version);
+  return testutil::StartFakeModel(version, flags);
+}
+
+TEST(ShadowEndToEnd, AnIdenticalShadowAgreesOnEveryCall) {
+  testutil::TempDir dir;
+  auto legacy = Model("legacy");
+  auto candidate = Model("legacy");  // the same model: byte-identical answers
+  ASSERT_TRUE(legacy.ok() && candidate.ok());
+  auto mg = testutil::Modelgate::Start(dir.Write(
+      "c.yaml", Config({{"legacy", legacy->address}, {"candidate", candidate->address}},
+                       "      compare: {payload: inference_v2}\n")));
+  ASSERT_TRUE(mg.ok()) << mg.status();
+  CallAll(**mg, 200);
+  const json report = Report(**mg, 200);
+  SCOPED_TRACE(report.dump(1));
+  ASSERT_EQ(report["compared"], 200);
+  const json& s = report["shadows"][0];
+  EXPECT_EQ(s["shadow"], "candidate");
+  EXPECT_EQ(s["samples"], 200);
+  EXPECT_EQ(s["status"]["agreement_rate"], 1.0);
+  EXPECT_EQ(s["bytes"]["equal_rate"], 1.0);
+  const json* out = Field(s, "output0");
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ((*out)["raw_difference_rate"], 0.0);
+  EXPECT_EQ(s["latency_delta_seconds"]["count"], 200);
+  EXPECT_EQ((*mg)->Metric(R"(modelgate_shadow_requests_total{code="OK",route="infer",shadow="candidate"})"),
+            200);
+  EXPECT_EQ((*mg)->Metric(R"(modelgate_shadow_bytes_equal_ratio{route="infer",shadow="candidate"})"),
+            1);
+  EXPECT_EQ(json::parse((*mg)->Get("/api/v1/routes/infer/diffs").body)["diffs"].size(), 0u);
+}
+
+TEST(ShadowEndToEnd, AShiftedShadowIsReportedOnTheRightTensorWithTheRightMagnitude) {
+  testutil::TempDir dir;
+  auto legacy = Model("legacy");
+  auto candidate = Model("legacy", {"--output_shift=0.25"});
+  ASSERT_TRUE(legacy.ok() && candidate.ok());
+  auto mg = testutil::Modelgate::Start(dir.Write(
+      "c.yaml", Config({{"legacy", legacy->address}, {"candidate", candidate->address}},
+                       "      compare: {payload: inference_v2, absolute_tolerance: 0.01}\n"
+                       "      diffs: {max_samples: 10, file: diffs.jsonl}\n")));
+  ASSERT_TRUE(mg.ok()) << mg.status();
+  CallAll(**mg, 100);
+  const json report = Report(**mg, 100);
+  SCOPED_TRACE(report.dump(1));
+  const json& s = report["shadows"][0];
+  EXPECT_EQ(s["status"]["agreement_rate"], 1.0);
+  EXPECT_EQ(s["bytes"]["equal_rate"], 0.0);
+  const json* out = Field(s, "output0");
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ((*out)["raw_difference_rate"], 1.0);
+  EXPECT_EQ((*out)["within_tolerance_rate"], 0.0);
+  // FP32 rounding of x + 0.25 for x up to 5: within 1e-6.
+  EXPECT_NEAR((*out)["abs_error"]["max"].get<double>(), 0.25, 1e-6);
+  EXPECT_EQ((*mg)->Metric(
+                R"(modelgate_shadow_mismatch_total{kind="value_mismatch",route="infer",shadow="candidate"})"),
+            100);
+  const json diffs = json::parse((*mg)->Get("/api/v1/routes/infer/diffs").body);
+  EXPECT_EQ(diffs["kept"], 10);
+  EXPECT_EQ(diffs["seen"], 100);
+  ASSERT_EQ(diffs["diffs"].size(), 10u);
+  EXPECT_EQ(diffs["diffs"][0]["field"], "output0");
+  EXPECT_EQ(diffs["diffs"][0]["kind"], "value_mismatch");
+  EXPECT_EQ(diffs["diffs"][0]["request_id"], "req-99");  // newest first
+  EXPECT_EQ(testutil::ReadLines(dir.path() + "/diffs.jsonl").size(), 100u);
+}
+
+TEST(ShadowEndToEnd, AKilledShadowChangesNothingForClientsAndItsErrorsAreCounted) {
+  testutil::TempDir dir;
+  auto legacy = Model("legacy");
+  auto candidate = Model("legacy");
+  ASSERT_TRUE(legacy.ok() && candidate.ok());
+  auto mg = testutil::Modelgate::Start(dir.Write(
+      "c.yaml", Config({{"legacy", legacy->address}, {"candidate", candidate->address}},
+                       "      timeout_seconds: 2\n")));
+  ASSERT_TRUE(mg.ok()) << mg.status();
+  CallAll(**mg, 20);
+  Report(**mg, 20);  // no copy still in flight when the shadow dies
+  candidate->process.KillAndReap();
+  CallAll(**mg, 100);  // every call answered by the primary
+  const json report = Report(**mg, 120);
+  SCOPED_TRACE(report.dump(1));
+  const json& s = report["shadows"][0];
+  int64_t unavailable = 0;
+  for (const json& cell : s["status"]["matrix"]) {
+    if (cell["primary"] == "OK" && cell["shadow"] == "UNAVAILABLE") unavailable = cell["count"];
+  }
+  EXPECT_EQ(unavailable, 100);
+  EXPECT_EQ((*mg)->Metric(R"(modelgate_shadow_requests_total{code="UNAVAILABLE",route="infer",shadow="candidate"})"),
+            100);
+  EXPECT_EQ((*mg)->Metric(R"(modelgate_requests_total{arm="legacy",code="OK",route="infer"})"),
+            120);
+}
+
+TEST(ShadowEndToEnd, AHangingShadowIsBoundedByMaxInflightAndDropsAreCounted) {
+  testutil::TempDir dir;
+  auto legacy = Model("legacy");
+  auto candidate = Model("legacy", {"--latency_ms=30000"});
+  ASSERT_TRUE(legacy.ok() && candidate.ok());
+  auto mg = testutil::Modelgate::Start(dir.Write(
+      "c.yaml", Config({{"legacy", legacy->address}, {"candidate", candidate->address}},
+                       "      max_inflight: 4\n      timeout_seconds: 60\n")));
+  ASSERT_TRUE(mg.ok()) << mg.status();
+  CallAll(**mg, 50);  // all answered by the primary while the shadow holds its 4 copies
+  EXPECT_EQ((*mg)->Metric(
+                R"(modelgate_shadow_dropped_total{reason="max_inflight",route="infer",shadow="candidate"})"),
+            46);
+}
+
+TEST(ShadowEndToEnd, NoiseCancellationHidesAFieldRandomInTheLegacyAndKeepsARealChange) {
+  testutil::TempDir dir;
+  auto legacy = Model("legacy", {"--nonce_output", "--seed=1"});
+  auto legacy_b = Model("legacy", {"--nonce_output", "--seed=2"});
+  auto candidate = Model("legacy", {"--nonce_output", "--seed=3", "--output_shift=0.5"});
+  ASSERT_TRUE(legacy.ok() && legacy_b.ok() && candidate.ok());
+  auto mg = testutil::Modelgate::Start(dir.Write(
+      "c.yaml", Config({{"legacy", legacy->address},
+                        {"candidate", candidate->address},
+                        {"legacy-b", legacy_b->address}},
+                       "      noise_reference: legacy-b\n"
+                       "      compare: {payload: inference_v2}\n")));
+  ASSERT_TRUE(mg.ok()) << mg.status();
+  CallAll(**mg, 200);
+  const json report = Report(**mg, 200);
+  SCOPED_TRACE(report.dump(1));
+  const json& s = report["shadows"][0];
+  const json* nonce = Field(s, "nonce");
+  const json* out = Field(s, "output0");
+  ASSERT_TRUE(nonce != nullptr && out != nullptr);
+  EXPECT_EQ((*nonce)["raw_difference_rate"], 1.0);
+  EXPECT_EQ((*nonce)["noise_difference_rate"], 1.0);
+  EXPECT_EQ((*nonce)["adjusted_difference_rate"], 0.0);
+  EXPECT_EQ((*nonce)["noise_status"], "within_noise");
+  EXPECT_EQ((*out)["raw_difference_rate"], 1.0);
+  EXPECT_EQ((*out)["noise_difference_rate"], 0.0);
+  EXPECT_EQ((*out)["adjusted_difference_rate"], 1.0);
+  EXPECT_EQ((*out)["noise_status"], "real");
+  EXPECT_EQ((*mg)->Metric(
+                R"(modelgate_shadow_tensor_difference_rate{basis="noise_adjusted",route="infer",shadow="candidate",tensor="nonce"})"),
+            0);
+  EXPECT_EQ(report["noise"]["samples"], 200);
+}
+
+}  // namespace
+}  // namespace modelgate
