@@ -1,6 +1,7 @@
 // Tests of FakeModel, the computation behind modelgate-fake-model's ModelInfer, in-process.
 #include "tools/fake_model/model.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -133,6 +134,61 @@ TEST_F(FakeModelLogic, NoiseIsSeededAndCentred) {
   double mean = sum / 20000, sd = std::sqrt(sum_sq / 20000 - mean * mean);
   EXPECT_NEAR(mean, 0, 0.05);
   EXPECT_NEAR(sd, 1, 0.05);
+}
+
+TEST_F(FakeModelLogic, NonceOutputAddsAFreshUniformValuePerCallAfterTheOutputs) {
+  FakeModelOptions options;
+  options.nonce_output = true;
+  options.output_noise = 0.5;
+  const ModelInferRequest request = Fp32Request({1, 2}, {2});
+
+  // The model's own output is what it would be without the flag (same seed, same draws).
+  FakeModelOptions without = options;
+  without.nonce_output = false;
+  ModelRandom twin(7);
+  ModelInferResponse plain;
+  ASSERT_TRUE(FakeModel(without).Infer(request, twin, plain).ok());
+
+  ASSERT_TRUE(Run(options, request).ok());
+  ASSERT_EQ(response_.outputs_size(), 2);
+  EXPECT_EQ(response_.outputs(0).contents().fp32_contents(0),
+            plain.outputs(0).contents().fp32_contents(0));
+  EXPECT_EQ(response_.outputs(0).contents().fp32_contents(1),
+            plain.outputs(0).contents().fp32_contents(1));
+  const auto& nonce = response_.outputs(1);
+  EXPECT_EQ(nonce.name(), "nonce");
+  EXPECT_EQ(nonce.datatype(), "FP32");
+  EXPECT_THAT(nonce.shape(), ElementsAre(1));
+  ASSERT_EQ(nonce.contents().fp32_contents_size(), 1);
+
+  // Uniform in [0, 1): 2000 calls, in range, mean near 1/2 (sd of the mean is 0.0065), and
+  // all but a handful distinct.
+  std::vector<float> values;
+  double sum = 0;
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_TRUE(Run(options, request).ok());
+    const float v = response_.outputs(1).contents().fp32_contents(0);
+    ASSERT_GE(v, 0.0f);
+    ASSERT_LT(v, 1.0f);
+    values.push_back(v);
+    sum += v;
+  }
+  EXPECT_NEAR(sum / 2000, 0.5, 0.03);
+  std::sort(values.begin(), values.end());
+  EXPECT_GE(std::unique(values.begin(), values.end()) - values.begin(), 1990);
+
+  // Raw answers carry it as a second raw entry; requests without inputs get it too.
+  options.raw_output = true;
+  ASSERT_TRUE(Run(options, ModelInferRequest{}).ok());
+  ASSERT_EQ(response_.outputs_size(), 2);
+  ASSERT_EQ(response_.raw_output_contents_size(), 2);
+  EXPECT_EQ(response_.outputs(1).name(), "nonce");
+  ASSERT_EQ(FloatsFromRaw(response_.raw_output_contents(1)).size(), 1u);
+  EXPECT_LT(FloatsFromRaw(response_.raw_output_contents(1))[0], 1.0f);
+
+  // Off by default.
+  ASSERT_TRUE(Run(FakeModelOptions{}, request).ok());
+  EXPECT_EQ(response_.outputs_size(), 1);
 }
 
 TEST_F(FakeModelLogic, RejectsMalformedRequestsWithClearMessages) {

@@ -146,8 +146,28 @@ grpc::Status FakeModel::Infer(const ModelInferRequest& request, ModelRandom& ran
     }
   };
 
+  // --nonce_output: one fresh random value per call, appended after the model's outputs and
+  // drawn after their noise, so those stay what they would be without the flag. 24 random bits
+  // scaled by 2^-24 are exact in FP32 and stay below 1 (a rounded double could reach 1.0f).
+  auto add_nonce = [&] {
+    if (!options_.nonce_output) return;
+    auto* out = response.add_outputs();
+    out->set_name("nonce");
+    out->set_datatype("FP32");
+    out->add_shape(1);
+    const float nonce = static_cast<float>(random.Below(uint64_t{1} << 24)) * 0x1.0p-24f;
+    if (options_.raw_output) {
+      std::string* raw = response.add_raw_output_contents();
+      raw->resize(sizeof(float));
+      AppendLittleEndianFloat(nonce, raw->data());
+    } else {
+      out->mutable_contents()->add_fp32_contents(nonce);
+    }
+  };
+
   if (request.inputs_size() == 0) {
     add_output(0, nullptr, 1, [](int64_t) { return 0.5; });
+    add_nonce();
     return grpc::Status::OK;
   }
 
@@ -198,6 +218,7 @@ grpc::Status FakeModel::Infer(const ModelInferRequest& request, ModelRandom& ran
     add_output(t, &input.shape(), count,
                [&](int64_t i) { return InputValue(contents, raw, type, i); });
   }
+  add_nonce();
   return grpc::Status::OK;
 }
 

@@ -1,6 +1,6 @@
 // FakeModel: what modelgate-fake-model computes for ModelInfer, free of any server machinery so
 // that it is testable in-process: f(x) = x + output_shift + noise for every input element,
-// plus the injected failures and latency the flags ask for.
+// optionally a random "nonce" output, plus the injected failures and latency the flags ask for.
 #pragma once
 
 #include <chrono>

@@ -28,7 +28,11 @@ void RegisterFakeModelFlags(FlagSet& flags, FakeModelOptions& o, std::string& er
             "Standard deviation of gaussian noise added to every output value.");
   flags.Add("raw_output", &o.raw_output,
             "Answer ModelInfer in raw_output_contents (little-endian) instead of typed contents.");
-  flags.Add("seed", &o.seed, "Seed for injected errors, jitter and noise.");
+  flags.Add("nonce_output", &o.nonce_output,
+            "Add an output \"nonce\" (shape [1], FP32) holding a fresh uniform random value in "
+            "[0, 1) per call, after the other outputs. Drawn from the --seed stream: two "
+            "instances differ only if their --seed does.");
+  flags.Add("seed", &o.seed, "Seed for injected errors, jitter, noise and nonces.");
 }
 
 absl::Status ValidateFakeModelOptions(FakeModelOptions& o, const std::string& error_code_text) {

@@ -28,6 +28,10 @@ struct FakeModelOptions {
   double output_shift = 0;
   double output_noise = 0;
   bool raw_output = false;
+  // Appends an output "nonce", shape [1] FP32, uniform in [0, 1) per call: a field that differs
+  // between calls of the same model, for shadow noise-cancellation tests. It comes from the
+  // seeded per-thread stream, so two instances only disagree on it when their seeds differ.
+  bool nonce_output = false;
   int64_t seed = 1;
 
   bool has_latency() const { return latency_ms > 0 || latency_jitter_ms > 0; }
