@@ -166,8 +166,8 @@ DiffSample Sample(const TensorData& primary, const TensorData& shadow, uint64_t 
 
 }  // namespace
 
-void CompareValues(const TensorData& primary, const TensorData& shadow,
-                   absl::string_view datatype, const CompareSettings& settings, TensorDiff* diff) {
+void CompareValues(const TensorData& primary, const TensorData& shadow, absl::string_view datatype,
+                   const CompareSettings& settings, TensorDiff* diff) {
   if (primary.domain != shadow.domain || primary.count != shadow.count) {
     // Unreachable when the precondition holds; never index past the shorter side.
     diff->kind = TensorDiffKind::kUndecodable;

@@ -13,7 +13,7 @@ namespace modelgate::shadow {
 // Fills the element fields of `diff` (elements, errors, first_difference) and sets its kind to
 // kEqual, kWithinTolerance or kValueMismatch. Precondition: same domain and count, which equal
 // datatype strings and shapes guarantee. `datatype` only chooses how samples are printed.
-void CompareValues(const TensorData& primary, const TensorData& shadow,
-                   absl::string_view datatype, const CompareSettings& settings, TensorDiff* diff);
+void CompareValues(const TensorData& primary, const TensorData& shadow, absl::string_view datatype,
+                   const CompareSettings& settings, TensorDiff* diff);
 
 }  // namespace modelgate::shadow

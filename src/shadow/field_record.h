@@ -21,7 +21,7 @@ namespace modelgate::shadow {
 // The latest difference seen on a field, for a person to look at.
 struct FieldSample {
   TensorDiffKind kind = TensorDiffKind::kEqual;
-  std::string detail;                // TensorDiff::detail, cut to kMaxDetailBytes
+  std::string detail;                 // TensorDiff::detail, cut to kMaxDetailBytes
   std::optional<DiffSample> element;  // TensorDiff::first_difference
 
   static constexpr size_t kMaxDetailBytes = 256;

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "shadow/typed_field.h"
 
 namespace modelgate::shadow {
@@ -36,24 +37,21 @@ absl::Status CheckRawSize(DataType type, absl::string_view bytes, uint64_t count
   const size_t width = payload::RawElementSize(type);
   // By division, so a huge `count` from a hostile shape cannot overflow.
   if (bytes.size() % width != 0 || bytes.size() / width != count) {
-    return absl::InvalidArgumentError(absl::StrCat("raw contents hold ", bytes.size(),
-                                                   " bytes, not ", count, " ",
-                                                   payload::DataTypeName(type), " elements of ",
-                                                   width, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("raw contents hold ", bytes.size(), " bytes, not ", count, " ",
+                     payload::DataTypeName(type), " elements of ", width, " bytes"));
   }
   return absl::OkStatus();
 }
 
-template <typename T>
+// Checks the field rule, then widens the field's values (int32/uint32/int64/uint64) into `out`.
+template <typename T, typename Out>
 absl::Status CheckAndAppend(DataType type, const inference::InferTensorContents& contents,
                             absl::string_view field,
                             const google::protobuf::RepeatedField<T>& values, uint64_t count,
-                            std::vector<std::conditional_t<std::is_signed_v<T>, int64_t,
-                                                           uint64_t>>* out) {
-  if (absl::Status s = CheckTypedField(contents, field, count, payload::DataTypeName(type));
-      !s.ok()) {
-    return s;
-  }
+                            std::vector<Out>* out) {
+  static_assert(std::is_signed_v<T> == std::is_signed_v<Out>, "no sign change when widening");
+  RETURN_IF_ERROR(CheckTypedField(contents, field, count, payload::DataTypeName(type)));
   out->insert(out->end(), values.begin(), values.end());
   return absl::OkStatus();
 }
@@ -90,9 +88,9 @@ absl::Status DecodeRawIntegers(DataType type, absl::string_view bytes, uint64_t 
   if (type == DataType::kBool) {
     for (size_t i = 0; i < bytes.size(); ++i) {
       if (static_cast<unsigned char>(bytes[i]) > 1) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "BOOL raw contents byte ", i, " is ", static_cast<unsigned char>(bytes[i]) + 0,
-            "; the protocol allows only 0 and 1"));
+        return absl::InvalidArgumentError(absl::StrCat("BOOL raw contents byte ", i, " is ",
+                                                       static_cast<unsigned char>(bytes[i]) + 0,
+                                                       "; the protocol allows only 0 and 1"));
       }
     }
   }
@@ -122,17 +120,14 @@ absl::Status DecodeTypedIntegers(DataType type, const inference::InferTensorCont
                                  uint64_t count, std::vector<uint64_t>* out) {
   switch (type) {
     case DataType::kBool: {
-      if (absl::Status s = CheckTypedField(contents, "bool_contents", count, "BOOL"); !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR(CheckTypedField(contents, "bool_contents", count, "BOOL"));
       for (bool b : contents.bool_contents()) out->push_back(b ? 1 : 0);
       return absl::OkStatus();
     }
     case DataType::kUint8:
     case DataType::kUint16:
     case DataType::kUint32:
-      return CheckAndAppend(type, contents, "uint_contents", contents.uint_contents(), count,
-                            out);
+      return CheckAndAppend(type, contents, "uint_contents", contents.uint_contents(), count, out);
     case DataType::kUint64:
       return CheckAndAppend(type, contents, "uint64_contents", contents.uint64_contents(), count,
                             out);

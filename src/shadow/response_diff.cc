@@ -82,8 +82,8 @@ TensorDiff DiffTensor(const ModelInferResponse& primary, int p, const ModelInfer
     diff.kind = TensorDiffKind::kUndecodable;
     if (!pd.ok()) absl::StrAppend(&diff.detail, "primary: ", pd.status().message());
     if (!sd.ok()) {
-      absl::StrAppend(&diff.detail, diff.detail.empty() ? "" : "; ", "shadow: ",
-                      sd.status().message());
+      absl::StrAppend(&diff.detail, diff.detail.empty() ? "" : "; ",
+                      "shadow: ", sd.status().message());
     }
     return diff;
   }
@@ -92,21 +92,19 @@ TensorDiff DiffTensor(const ModelInferResponse& primary, int p, const ModelInfer
   return diff;
 }
 
-// Output `index` of a response whose bytes equal the other side's.
+// Output `index` of a response whose bytes equal the other side's: compared with itself, so the
+// counts are those of any equal pair.
 TensorDiff DiffWithItself(const ModelInferResponse& response, int index,
                           const CompareSettings& settings) {
   const auto& tensor = response.outputs(index);
-  absl::StatusOr<TensorData> data = DecodeOutput(response, index);
-  if (!data.ok()) {
-    TensorDiff diff;
-    diff.name = tensor.name();
-    diff.datatype = tensor.datatype();
-    diff.detail = absl::StrCat("byte-identical, but not decodable: ", data.status().message());
-    return diff;  // kEqual
-  }
   TensorDiff diff;
   diff.name = tensor.name();
   diff.datatype = tensor.datatype();
+  absl::StatusOr<TensorData> data = DecodeOutput(response, index);
+  if (!data.ok()) {  // still kEqual: identical bytes cannot differ
+    diff.detail = absl::StrCat("byte-identical, but not decodable: ", data.status().message());
+    return diff;
+  }
   CompareValues(*data, *data, tensor.datatype(), settings, &diff);
   CompareArgmaxIfAsked(*data, *data, tensor, settings, &diff);
   return diff;
@@ -168,8 +166,7 @@ ResponseDiff DiffParsedResponses(const ModelInferResponse& primary,
   return diff;
 }
 
-absl::StatusOr<ResponseDiff> DiffInferResponses(const absl::Cord& primary,
-                                                const absl::Cord& shadow,
+absl::StatusOr<ResponseDiff> DiffInferResponses(const absl::Cord& primary, const absl::Cord& shadow,
                                                 const CompareSettings& settings) {
   ModelInferResponse p;
   if (primary == shadow) {

@@ -46,8 +46,7 @@ ResponseDiff DiffBytes(const absl::Cord& primary, const absl::Cord& shadow);
 // which keeps per-field statistics independent of how often responses happen to be identical.
 // An output that cannot be decoded is still kEqual there (its `detail` says why it has no
 // elements): identical bytes cannot be a difference.
-absl::StatusOr<ResponseDiff> DiffInferResponses(const absl::Cord& primary,
-                                                const absl::Cord& shadow,
+absl::StatusOr<ResponseDiff> DiffInferResponses(const absl::Cord& primary, const absl::Cord& shadow,
                                                 const CompareSettings& settings);
 
 // The same for responses already parsed (e.g. a primary compared with several shadows and a

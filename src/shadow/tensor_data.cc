@@ -2,6 +2,8 @@
 // decoder of the tensor's domain (payload/ for floating types, which it decodes exactly).
 #include "shadow/tensor_data.h"
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"

@@ -20,14 +20,12 @@ absl::Status CheckTypedField(const inference::InferTensorContents& contents,
       size = n;
     } else if (n > 0) {
       return absl::InvalidArgumentError(absl::StrCat(datatype, " values belong in ", field,
-                                                     ", but ", f->name(), " holds ", n,
-                                                     " values"));
+                                                     ", but ", f->name(), " holds ", n, " values"));
     }
   }
   if (static_cast<uint64_t>(size) != count) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " holds ", size,
-                                                   " values, but the shape has ", count,
-                                                   " elements"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " holds ", size, " values, but the shape has ", count, " elements"));
   }
   return absl::OkStatus();
 }

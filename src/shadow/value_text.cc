@@ -30,8 +30,8 @@ std::string FloatText(double value, bool single_precision) {
 
 std::string BytesText(absl::string_view bytes) {
   if (bytes.size() <= kMaxShownBytes) return absl::StrCat("\"", absl::CEscape(bytes), "\"");
-  return absl::StrCat("\"", absl::CEscape(bytes.substr(0, kMaxShownBytes)), "\"... (",
-                      bytes.size(), " bytes)");
+  return absl::StrCat("\"", absl::CEscape(bytes.substr(0, kMaxShownBytes)), "\"... (", bytes.size(),
+                      " bytes)");
 }
 
 }  // namespace modelgate::shadow

@@ -12,9 +12,9 @@
 namespace modelgate::shadow {
 namespace {
 
+using testing::Bytes;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::Bytes;
 using testing::RawBytesElements;
 
 TEST(DecodeRawBytes, SplitsLengthPrefixedElements) {

@@ -143,8 +143,7 @@ TEST(FieldStats, NoiseIsUndecidedUntilMinSamplesReferenceComparisons) {
   EXPECT_FALSE(j["fields"][0]["noise_difference_rate"].is_null());  // known, just not trusted
 
   sim = Simulate(20, 0.3, true, 7, settings);
-  EXPECT_NE(sim.stats.Verdict(*sim.stats.Find("output0")).status,
-            NoiseStatus::kInsufficientData);
+  EXPECT_NE(sim.stats.Verdict(*sim.stats.Find("output0")).status, NoiseStatus::kInsufficientData);
 }
 
 TEST(FieldStats, TracksAtMostMaxFieldsAndCountsTheRestAsOverflow) {

@@ -14,9 +14,9 @@ namespace modelgate::shadow {
 namespace {
 
 using payload::DataType;
+using testing::Bytes;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::Bytes;
 using testing::LittleEndian;
 
 std::vector<int64_t> Signed(DataType type, const std::string& raw, uint64_t count) {

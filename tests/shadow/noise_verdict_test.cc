@@ -9,8 +9,8 @@
 namespace modelgate::shadow {
 namespace {
 
-NoiseVerdict Judge(int64_t compared, int64_t differing, int64_t ref_compared,
-                   int64_t ref_differing, const NoiseSettings& settings = {}) {
+NoiseVerdict Judge(int64_t compared, int64_t differing, int64_t ref_compared, int64_t ref_differing,
+                   const NoiseSettings& settings = {}) {
   return JudgeNoise({compared, differing, ref_compared, ref_differing}, settings);
 }
 

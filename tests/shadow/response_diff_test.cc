@@ -17,8 +17,6 @@
 namespace modelgate::shadow {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using testing::AddBytes;
 using testing::AddFp32;
 using testing::AddFp64;
@@ -26,10 +24,12 @@ using testing::AddInt64;
 using testing::AddOutput;
 using testing::AddRawOutput;
 using testing::Bytes;
+using ::testing::HasSubstr;
 using testing::LittleEndian;
 using testing::RawBytesElements;
 using testing::Response;
 using testing::Serialize;
+using ::testing::StartsWith;
 
 // Diffs two responses with `settings`; fails the test when they do not parse.
 ResponseDiff Diff(const Response& primary, const Response& shadow,
@@ -382,17 +382,6 @@ TEST(DiffBytes, ReportsOnlyByteEquality) {
   diff = DiffBytes(a, absl::Cord("abd"));
   EXPECT_FALSE(diff.bytes_equal);
   EXPECT_TRUE(diff.Differs());
-}
-
-TEST(KindName, SpellsEveryKindInSnakeCase) {
-  EXPECT_EQ(KindName(TensorDiffKind::kEqual), "equal");
-  EXPECT_EQ(KindName(TensorDiffKind::kWithinTolerance), "within_tolerance");
-  EXPECT_EQ(KindName(TensorDiffKind::kValueMismatch), "value_mismatch");
-  EXPECT_EQ(KindName(TensorDiffKind::kShapeMismatch), "shape_mismatch");
-  EXPECT_EQ(KindName(TensorDiffKind::kDatatypeMismatch), "datatype_mismatch");
-  EXPECT_EQ(KindName(TensorDiffKind::kMissingInShadow), "missing_in_shadow");
-  EXPECT_EQ(KindName(TensorDiffKind::kExtraInShadow), "extra_in_shadow");
-  EXPECT_EQ(KindName(TensorDiffKind::kUndecodable), "undecodable");
 }
 
 }  // namespace

@@ -11,12 +11,12 @@
 namespace modelgate::shadow {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::AddFp32;
 using testing::AddOutput;
 using testing::AddRawOutput;
 using testing::Bytes;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using testing::LittleEndian;
 using testing::Response;
 
