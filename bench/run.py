@@ -733,7 +733,7 @@ def report_shadow(args, ctx, results, names, levels, targets, load_before):
         rows = s["rounds"]
         failed = sum(x.get("failed", 0) for x in rows)
         copies = "-"
-        if any("shadow" in x for x in rows):
+        if targets[s["target"]]["reach"] and any("shadow" in x for x in rows):
             done = sum(x["completed"] for x in rows)
             ok = sum(x["shadow"].get("ok", 0) for x in rows)
             dropped = sum(v for x in rows for k, v in x["shadow"].items()
