@@ -200,12 +200,12 @@ def machine():
 # ---------------------------------------------------------------- peer configurations
 
 
-def nginx_prologue(work, streams):
+def nginx_prologue(work, streams, log_level="warn"):
     """The part of every nginx peer's config before its upstreams: one worker, no access log,
     temp paths in the run's directory, client-side keepalive raised, stream and body limits."""
     return f"""
 worker_processes 1;
-error_log {work}/nginx-error.log warn;
+error_log {work}/nginx-error.log {log_level};
 pid {work}/nginx.pid;
 events {{ worker_connections 4096; }}
 http {{
@@ -329,7 +329,8 @@ def nginx_shadow_conf(work, port, primary, shadow, streams):
       grpc_buffer_size 16k;
     }
 """
-    return (nginx_prologue(work, streams) + upstreams + f"""  server {{
+    # info: nginx logs refused streams ("concurrent streams exceeded") at that level only
+    return (nginx_prologue(work, streams, "info") + upstreams + f"""  server {{
     listen 127.0.0.1:{port} http2;
     location / {{
 {mirror}      grpc_pass grpc://primary;
@@ -665,6 +666,20 @@ RSS_SLOW_MAX = 1.25        # memory bounded: slow shadow's peak RSS <= 1.25x the
 RSS_GROWTH_MAX = 1.10      # ... and no growth from the end of round 1 to the end of the run
 
 
+NGINX_EVENTS = {"refused streams": "concurrent streams exceeded",
+                "connections closed for refused streams": "too many refused streams"}
+
+
+def nginx_events(work, name):
+    """Counts of the events in NGINX_EVENTS in nginx `name`'s error log (info level)."""
+    try:
+        with open(os.path.join(work, name, "nginx-error.log")) as f:
+            text = f.read()
+    except FileNotFoundError:
+        return {}
+    return {what: text.count(needle) for what, needle in NGINX_EVENTS.items()}
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -745,7 +760,8 @@ def report_shadow(args, ctx, results, names, levels, targets, load_before):
                      f"{s['p99_ms']:.3f} | {s['ratio']:.2f} | {fmt(s['cpu_us'], '.0f')} | "
                      f"{failed} | {copies} |")
     lines += ["", "| proxy | peak RSS MiB (VmHWM) | RSS MiB after each round | new TCP sockets to "
-              "its shadow backend in the 2 s warm-up |", "|---|---|---|---|"]
+              "its shadow backend in the 2 s warm-up | nginx error log (whole run) |",
+              "|---|---|---|---|---|"]
     for name in names:
         t = targets[name]
         if not t["proc"]:
@@ -753,8 +769,12 @@ def report_shadow(args, ctx, results, names, levels, targets, load_before):
         sockets = "-"
         if t["reach"] and "warmup_new_sockets" in t:
             sockets = f"{t['warmup_new_sockets']} for {t['warmup_calls']} calls"
+        if name.startswith("nginx"):
+            t["nginx_events"] = nginx_events(ctx["work"], name)
+        events = ", ".join(f"{n} {what}" for what, n in t.get("nginx_events", {}).items())
         lines.append(f"| {name} | {t['hwm_kib'] / 1024:.1f} | "
-                     f"{', '.join(f'{k / 1024:.1f}' for k in t['rss_rounds'])} | {sockets} |")
+                     f"{', '.join(f'{k / 1024:.1f}' for k in t['rss_rounds'])} | {sockets} | "
+                     f"{events or '-'} |")
 
     ratios = shadow_ratios(summary, levels)
     lines += ["", "| in flight | shadow p99 ÷ off | slow p99 ÷ off | slow p99 ÷ shadow | "
@@ -804,7 +824,8 @@ def report_shadow(args, ctx, results, names, levels, targets, load_before):
                        "verdicts": verdicts,
                        "proxies": {n: {k: t.get(k) for k in ("hwm_kib", "rss_rounds",
                                                                "warmup_new_sockets",
-                                                               "warmup_calls")}
+                                                               "warmup_calls",
+                                                               "nginx_events")}
                                    for n, t in targets.items() if t["proc"]}}, f, indent=2)
 
 
