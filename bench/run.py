@@ -719,12 +719,14 @@ def shadow_ratios(summary, levels):
     return out
 
 
-def verdict(values, ok):
-    """PASS if every value passes, FAIL if any fails, n/a if none was measured."""
-    vals = [v for v in values if v is not None]
+def verdict(per_level, ok):
+    """PASS if every level's value passes, FAIL if any fails, n/a if none was measured; with
+    the values per level after a colon."""
+    vals = {c: v for c, v in per_level.items() if v is not None}
     if not vals:
         return "n/a"
-    return "PASS" if all(ok(v) for v in vals) else "FAIL"
+    detail = ", ".join(f"{c} in flight {v:.2f}" for c, v in vals.items())
+    return ("PASS" if all(ok(v) for v in vals.values()) else "FAIL") + ": " + detail
 
 
 def fmt(x, spec=".2f"):
@@ -784,7 +786,7 @@ def report_shadow(args, ctx, results, names, levels, targets, load_before):
     for c, r in ratios.items():
         lines.append(f"| {c} | " + " | ".join(fmt(v) for v in r.values()) + " |")
 
-    per_level = lambda key: [r[key] for r in ratios.values()]
+    per_level = lambda key: {c: r[key] for c, r in ratios.items()}
     mg = [n for n in names if n.startswith("modelgate")]
     failed_mg = sum(x.get("failed", 0) for (n, c), rows in results.items() if n in mg
                     for x in rows)
