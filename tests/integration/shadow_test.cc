@@ -5,6 +5,7 @@
 // errors are counted; a hanging shadow is bounded by max_inflight (drops counted); a field that
 // is random in the legacy itself is recognised as noise while a real change still shows.
 #include <grpcpp/client_context.h>
+#include <signal.h>
 
 #include <chrono>
 #include <string>
@@ -167,7 +168,8 @@ TEST(ShadowEndToEnd, AKilledShadowChangesNothingForClientsAndItsErrorsAreCounted
   ASSERT_TRUE(mg.ok()) << mg.status();
   CallAll(**mg, 20);
   Report(**mg, 20);  // no copy still in flight when the shadow dies
-  candidate->process.KillAndReap();
+  candidate->process.Signal(SIGKILL);
+  candidate->process.WaitExit(std::chrono::seconds(10));
   CallAll(**mg, 100);  // every call answered by the primary
   const json report = Report(**mg, 120);
   SCOPED_TRACE(report.dump(1));

@@ -97,10 +97,10 @@ TEST(Comparer, BytesModeCountsStatusLatencyAndEquality) {
   }
   EXPECT_TRUE(found);
   const std::string text = Scrape(*registry);
-  EXPECT_NE(text.find(R"(modelgate_shadow_mismatch_total{route="infer",shadow="candidate",kind="bytes"} 2)"),
+  EXPECT_NE(text.find(R"(modelgate_shadow_mismatch_total{kind="bytes",route="infer",shadow="candidate"} 2)"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find(R"(modelgate_shadow_mismatch_total{route="infer",shadow="candidate",kind="status"} 2)"),
+  EXPECT_NE(text.find(R"(modelgate_shadow_mismatch_total{kind="status",route="infer",shadow="candidate"} 2)"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find(R"(modelgate_shadow_status_agreement_ratio{route="infer",shadow="candidate"} 0.8)"),
@@ -150,13 +150,13 @@ TEST(Comparer, TensorsWithNoiseCancellation) {
   EXPECT_EQ((*nonce)["adjusted_difference_rate"], 0.0);
   EXPECT_EQ((*nonce)["noise_status"], "within_noise");
   const std::string text = Scrape(*registry);
-  EXPECT_NE(text.find(R"(modelgate_shadow_tensor_difference_rate{route="infer",shadow="candidate",tensor="output0",basis="noise_adjusted"} 1)"),
+  EXPECT_NE(text.find(R"(modelgate_shadow_tensor_difference_rate{basis="noise_adjusted",route="infer",shadow="candidate",tensor="output0"} 1)"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find(R"(modelgate_shadow_tensor_difference_rate{route="infer",shadow="candidate",tensor="nonce",basis="noise_adjusted"} 0)"),
+  EXPECT_NE(text.find(R"(modelgate_shadow_tensor_difference_rate{basis="noise_adjusted",route="infer",shadow="candidate",tensor="nonce"} 0)"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find(R"(modelgate_shadow_mismatch_total{route="infer",shadow="candidate",kind="value_mismatch"} 80)"),
+  EXPECT_NE(text.find(R"(modelgate_shadow_mismatch_total{kind="value_mismatch",route="infer",shadow="candidate"} 80)"),
             std::string::npos)
       << text;
   // Every differing tensor of every pair is in the file (2 per pair), one JSON object per line.
@@ -187,7 +187,7 @@ TEST(Comparer, AFullQueueDropsAndCountsAndTheFileStopsAtItsCap) {
   EXPECT_EQ(c.Drain(absl::Now()), 4);
   EXPECT_EQ(c.Report()["dropped"], 6);
   EXPECT_NE(Scrape(*registry).find(
-                R"(modelgate_shadow_dropped_total{route="infer",shadow="candidate",reason="compare_queue_full"} 6)"),
+                R"(modelgate_shadow_dropped_total{reason="compare_queue_full",route="infer",shadow="candidate"} 6)"),
             std::string::npos);
   for (int round = 0; round < 40; ++round) {
     for (int i = 0; i < 4; ++i) {
