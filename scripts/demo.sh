@@ -7,10 +7,12 @@
 # Usage: scripts/demo.sh [seconds]   (default 20)
 #        scripts/demo.sh canary          (the canary demo: scripts/demo_canary.sh)
 #        scripts/demo.sh shadow [seconds] (the shadow demo: scripts/demo_shadow.sh)
+#        scripts/demo.sh interleave [users] (the interleave demo: scripts/demo_interleave.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = canary ]; then exec bash scripts/demo_canary.sh; fi
 if [ "${1:-}" = shadow ]; then shift; exec bash scripts/demo_shadow.sh "$@"; fi
+if [ "${1:-}" = interleave ]; then shift; exec bash scripts/demo_interleave.sh "$@"; fi
 SECONDS_TO_RUN=${1:-20}
 source scripts/demo_lib.sh
 

@@ -2,7 +2,7 @@
 # `start OUTFILE CMD...` to run a server in the background and wait for its first stdout line.
 # Every process started is killed and reaped on exit, so a demo never leaves one behind.
 echo "building modelgate (the first run installs packages and compiles: a few minutes)..." >&2
-TARGETS="modelgate modelgate-fake-model modelgate-load" bash scripts/build.sh >/dev/null
+TARGETS="modelgate modelgate-fake-model modelgate-load ${TARGETS_EXTRA:-}" bash scripts/build.sh >/dev/null
 BIN=build/bin
 WORK=$(mktemp -d)
 PIDS=()

@@ -27,8 +27,10 @@
 #include "control/snapshot_publisher.h"
 #include "control/state_store.h"
 #include "health/health_checker.h"
+#include "interleave/interleave_engine.h"
 #include "monitor/monitor_engine.h"
 #include "shadow/compare_engine.h"
+#include "strategies/interleave.h"
 #include "strategies/shadow.h"
 #include "monitor/route_monitor.h"
 #include "nlohmann/json.hpp"
@@ -149,9 +151,21 @@ int Serve(const std::string& config_path) {
     if (!m.ok()) return m.status();
     return std::shared_ptr<telemetry::OutcomeSink>(*std::move(m));
   };
+  // What makes a route's arms the same across a reload: their backends' addresses and
+  // authorities (a changed backend is a new comparison).
+  auto arms_identity = [](const config::Route& route,
+                          const std::vector<config::Backend>& backends) {
+    std::string identity;
+    for (const config::RouteArm& a : route.arms) {
+      for (const config::Backend& b : backends) {
+        if (b.name == a.backend) absl::StrAppend(&identity, b.address, "|", b.authority, ";");
+      }
+    }
+    return identity;
+  };
   // Shadow routes' comparers: reused across reloads while their settings and backends stay.
   shadow::CompareEngine comparers(metrics.registry());
-  snapshot_hooks.shadow_sinks = [&comparers, &config_path](
+  snapshot_hooks.shadow_sinks = [&comparers, &config_path, &arms_identity](
                                     const config::Route& route,
                                     const std::vector<config::Backend>& backends)
       -> absl::StatusOr<std::shared_ptr<telemetry::ShadowSink>> {
@@ -164,14 +178,26 @@ int Serve(const std::string& config_path) {
         spec.diff_file = config_path.substr(0, slash + 1) + spec.diff_file;
       }
     }
-    std::string identity;
-    for (const config::RouteArm& a : route.arms) {
-      for (const config::Backend& b : backends) {
-        if (b.name == a.backend) absl::StrAppend(&identity, b.address, "|", b.authority, ";");
-      }
-    }
-    return std::shared_ptr<telemetry::ShadowSink>(comparers.ForRoute(spec, identity));
+    return std::shared_ptr<telemetry::ShadowSink>(
+        comparers.ForRoute(spec, arms_identity(route, backends)));
   };
+  // Interleave routes: their mergers, impressions and preference statistics, reused across
+  // reloads like the comparers; the engine also answers click feedback on the proxy's port.
+  interleave::InterleaveEngine interleavers(metrics.registry());
+  snapshot_hooks.mergers = [&interleavers, &arms_identity](
+                               const config::Route& route,
+                               const std::vector<config::Backend>& backends)
+      -> absl::StatusOr<std::shared_ptr<const routing::Merger>> {
+    if (route.strategy != "interleave") return nullptr;
+    auto r = interleavers.ForRoute(strategies::InterleaveSpecOf(route),
+                                   absl::StrCat(route.block->ExperimentKey(), "\x1e",
+                                                arms_identity(route, backends)));
+    if (!r.ok()) return r.status();
+    return std::shared_ptr<const routing::Merger>(*std::move(r));
+  };
+  // Not owned: the engine outlives the proxy (declared before it).
+  snapshot_hooks.feedback =
+      std::shared_ptr<routing::FeedbackHandler>(&interleavers, [](routing::FeedbackHandler*) {});
   snapshot_hooks.installed = [&monitors](const std::vector<const telemetry::OutcomeSink*>& live) {
     monitors.Retain(live);
   };
@@ -231,11 +257,35 @@ int Serve(const std::string& config_path) {
   };
   hooks.reload = [&reloader] { return reloader.Reload("admin api"); };
   hooks.listener_problem = [server = proxy->get()] { return server->ListenerProblem(); };
-  hooks.route_stats = [&monitors](const std::string& route) -> absl::StatusOr<std::string> {
+  hooks.route_stats = [&monitors, &interleavers](
+                          const std::string& route) -> absl::StatusOr<std::string> {
     auto report = monitors.RouteStats(route);
+    // An interleave route's preference statistics come with its monitor's report (if any).
+    if (std::shared_ptr<interleave::InterleaveRoute> r = interleavers.Find(route)) {
+      nlohmann::json j = report.ok() ? *report : nlohmann::json::object();
+      j["interleave"] = r->Report();
+      return j.dump(2) + "\n";
+    }
     if (!report.ok()) return report.status();
     return report->dump(2) + "\n";
   };
+  hooks.interleave.report = [&interleavers](
+                                const std::string& route) -> absl::StatusOr<nlohmann::json> {
+    std::shared_ptr<interleave::InterleaveRoute> r = interleavers.Find(route);
+    if (r == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("route \"", route, "\" does not exist or does not interleave"));
+    }
+    return r->Report();
+  };
+  hooks.interleave.feedback =
+      [&interleavers](const std::string& route, const std::string& impression,
+                      const std::vector<std::string>& clicks) -> absl::StatusOr<nlohmann::json> {
+    auto result = interleavers.RecordClicks(route, impression, clicks);
+    if (!result.ok()) return result.status();
+    return interleave::FeedbackJson(*result);
+  };
+  hooks.interleave.malformed = [&interleavers] { interleavers.CountMalformed(); };
   hooks.shadow_report = [&comparers](const std::string& route,
                                      bool diffs) -> absl::StatusOr<std::string> {
     std::shared_ptr<shadow::Comparer> c = comparers.Find(route);
@@ -285,6 +335,7 @@ int Serve(const std::string& config_path) {
   webhooks.Stop();
   health_checker.Stop();
   comparers.Stop();
+  interleavers.Stop();
   monitors.Stop();
   return 0;
 }

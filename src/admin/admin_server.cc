@@ -40,6 +40,7 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(const std::strin
                  std::move(hooks.shadow_report));
   AddConfigRoutes(*self->router_, snapshot, std::move(hooks.reload));
   AddCanaryRoutes(*self->router_, std::move(hooks.canary));
+  AddInterleaveRoutes(*self->router_, std::move(hooks.interleave));
   absl::StatusOr<std::unique_ptr<HttpServer>> http =
       HttpServer::Start(host, port, self->router_.get());
   if (!http.ok()) return http.status();

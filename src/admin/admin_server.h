@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "admin/canary_routes.h"
+#include "admin/interleave_routes.h"
 #include "admin/stats_routes.h"
 
 namespace modelgate::telemetry {
@@ -40,6 +41,8 @@ struct AdminHooks {
   std::function<std::optional<std::string>()> listener_problem;
   // The canary controller's status and manual gates (admin/canary_routes.h).
   CanaryHooks canary;
+  // Interleaving reports and click feedback (admin/interleave_routes.h).
+  InterleaveHooks interleave;
 };
 
 class AdminServer {

@@ -8,18 +8,6 @@
 namespace modelgate::admin {
 namespace {
 
-HttpResponse FromStatus(const absl::StatusOr<nlohmann::json>& result) {
-  if (result.ok()) return HttpResponse::Json(200, *result);
-  const absl::Status& s = result.status();
-  switch (s.code()) {
-    case absl::StatusCode::kNotFound: return HttpResponse::Error(404, s.message());
-    case absl::StatusCode::kInvalidArgument: return HttpResponse::Error(400, s.message());
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kAborted: return HttpResponse::Error(409, s.message());
-    default: return HttpResponse::Error(500, s.message());
-  }
-}
-
 // {"step": i} → i; InvalidArgument saying what is wrong.
 absl::StatusOr<int> ParseStep(const std::string& body) {
   const nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -39,7 +27,7 @@ void AddCanaryRoutes(Router& router, CanaryHooks hooks) {
                if (!shared->status) {
                  return HttpResponse::Error(404, "no canary controller is running");
                }
-               return FromStatus(shared->status(params.at("route")));
+               return HttpResponse::FromStatus(shared->status(params.at("route")));
              });
   for (const char* action : {"promote", "rollback", "pause", "resume", "step"}) {
     const std::string name = action;
@@ -54,7 +42,7 @@ void AddCanaryRoutes(Router& router, CanaryHooks hooks) {
                    if (!parsed.ok()) return HttpResponse::Error(400, parsed.status().message());
                    step = *parsed;
                  }
-                 return FromStatus(shared->act(params.at("route"), name, step));
+                 return HttpResponse::FromStatus(shared->act(params.at("route"), name, step));
                });
   }
 }

@@ -26,6 +26,18 @@ HttpResponse HttpResponse::Error(int status, absl::string_view message) {
   return Json(status, {{"error", std::string(message)}});
 }
 
+HttpResponse HttpResponse::FromStatus(const absl::StatusOr<nlohmann::json>& result) {
+  if (result.ok()) return Json(200, *result);
+  const absl::Status& s = result.status();
+  switch (s.code()) {
+    case absl::StatusCode::kNotFound: return Error(404, s.message());
+    case absl::StatusCode::kInvalidArgument: return Error(400, s.message());
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAborted: return Error(409, s.message());
+    default: return Error(500, s.message());
+  }
+}
+
 absl::string_view ReasonPhrase(int status) {
   switch (status) {
     case 100: return "Continue";

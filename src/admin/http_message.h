@@ -6,8 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "nlohmann/json_fwd.hpp"
+#include "nlohmann/json.hpp"
 
 namespace modelgate::admin {
 
@@ -37,6 +38,9 @@ struct HttpResponse {
   static HttpResponse Json(int status, const nlohmann::json& j);
   // {"error": message} with `status`, for every error the admin API reports.
   static HttpResponse Error(int status, absl::string_view message);
+  // 200 with the JSON, or the error's message with its HTTP status: NOT_FOUND 404,
+  // INVALID_ARGUMENT 400, FAILED_PRECONDITION/ABORTED 409, anything else 500.
+  static HttpResponse FromStatus(const absl::StatusOr<nlohmann::json>& result);
 };
 
 // "Not Found" for 404 etc.; "Unknown" for codes the server never sends.

@@ -24,6 +24,9 @@ constexpr const char* kBuiltinUnary[] = {
     "/tensorflow.serving.PredictionService/MultiInference",
     "/tensorflow.serving.PredictionService/GetModelMetadata",
     "/grpc.health.v1.Health/Check",
+    // modelgate's own APIs: the sample recommender (interleaving) and click feedback.
+    "/modelgate.recommend.v1.Recommender/Recommend",
+    "/modelgate.feedback.v1.Feedback/RecordClicks",
 };
 
 }  // namespace

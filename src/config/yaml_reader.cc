@@ -227,4 +227,37 @@ const YamlNode* MapReader::Require(absl::string_view key) const {
   return value;
 }
 
+std::vector<std::string> ReadDistinctStrings(const YamlNode& node, const std::string& path,
+                                             Diagnostics& diag,
+                                             absl::Status (*check)(absl::string_view)) {
+  std::vector<std::string> out;
+  if (!ExpectList(node, path, diag)) return out;
+  for (size_t i = 0; i < node.items.size(); ++i) {
+    const std::string p = IndexPath(path, i);
+    auto s = ReadString(node.items[i], p, diag);
+    if (!s) continue;
+    if (check != nullptr && !diag.Check(check(*s), node.items[i].pos, p)) continue;
+    if (std::find(out.begin(), out.end(), *s) != out.end()) {
+      diag.Add(node.items[i].pos, p, absl::StrCat(Quote(*s), " is listed twice"));
+      continue;
+    }
+    out.push_back(*s);
+  }
+  return out;
+}
+
+void ReadNumberInRange(const MapReader& map, absl::string_view key, double min, double max,
+                       Diagnostics& diag, double& out) {
+  const YamlNode* n = map.Find(key);
+  if (n == nullptr) return;
+  const std::string p = map.PathOf(key);
+  if (auto v = ReadNumber(*n, p, diag, min)) {
+    if (*v > max) {
+      diag.Add(n->pos, p, absl::StrCat("must be at most ", max, " (got ", *v, ")"));
+    } else {
+      out = *v;
+    }
+  }
+}
+
 }  // namespace modelgate::config

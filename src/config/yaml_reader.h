@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "config/diagnostics.h"
 #include "config/yaml_tree.h"
@@ -80,5 +81,15 @@ class MapReader {
   Diagnostics& diag_;
   std::vector<const YamlEntry*> entries_;
 };
+
+// A list of distinct strings, each checked by `check` (may be null); a repeated one is reported
+// ("is listed twice") and kept once.
+std::vector<std::string> ReadDistinctStrings(const YamlNode& node, const std::string& path,
+                                             Diagnostics& diag,
+                                             absl::Status (*check)(absl::string_view));
+
+// The number under `key` of `map`, when present, into `out` if it lies in [min, max].
+void ReadNumberInRange(const MapReader& map, absl::string_view key, double min, double max,
+                       Diagnostics& diag, double& out);
 
 }  // namespace modelgate::config

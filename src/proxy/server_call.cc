@@ -23,6 +23,7 @@ namespace {
 
 constexpr std::string_view kHealthCheck = "/grpc.health.v1.Health/Check";
 constexpr std::string_view kHealthWatch = "/grpc.health.v1.Health/Watch";
+constexpr std::string_view kFeedback = "/modelgate.feedback.v1.Feedback/RecordClicks";
 constexpr char kArmHeader[] = "x-modelgate-arm";
 constexpr char kShadowMarker[] = "x-modelgate-shadow";
 
@@ -103,6 +104,12 @@ void ServerCall::OnAccepted() {
   const std::string& method = server_ctx_.method();
   if (method == kHealthCheck || method == kHealthWatch) {
     mode_ = method == kHealthCheck ? Mode::kHealthCheck : Mode::kHealthWatch;
+    ++pending_;
+    stream_.Read(&request_, Tag(kServerRead));
+    return;
+  }
+  if (method == kFeedback && env_->CurrentSnapshot()->feedback() != nullptr) {
+    mode_ = Mode::kFeedback;
     ++pending_;
     stream_.Read(&request_, Tag(kServerRead));
     return;
@@ -191,6 +198,13 @@ void ServerCall::OnServerRead(bool ok) {
       }
       HandleHealthRequest();
       return;
+    case Mode::kFeedback:
+      if (!ok) {
+        FinishLocally(grpc::StatusCode::INVALID_ARGUMENT, "modelgate: missing RecordClicksRequest");
+        return;
+      }
+      HandleFeedback();
+      return;
     case Mode::kUnary:
       if (!ok) {
         FinishLocally(grpc::StatusCode::INTERNAL,
@@ -224,7 +238,7 @@ void ServerCall::StartExchange() {
         route_->shadow_sink, static_cast<int>(plan_.shadows.size()),
         std::string(md.Get("x-request-id").value_or("")), server_ctx_.method());
   }
-  exchange_.emplace(plan_, route_->route->merger.get(), deadline_, &env_->rng(), this);
+  exchange_.emplace(plan_, route_->merger.get(), deadline_, &env_->rng(), this);
   exchange_->Start();
 }
 
@@ -339,7 +353,9 @@ void ServerCall::RespondMerged(routing::MergeResult merged, int metadata_leg) {
 
 void ServerCall::CountFallback(int /*arm*/, int code) { route_->fallbacks->Increment(code); }
 
-void ServerCall::CountUnmerged(const char* /*reason*/) {}
+void ServerCall::CountUnmerged(const char* reason) {
+  if (route_->merger != nullptr) route_->merger->Unmerged(reason);
+}
 
 // --- the end of a call -----------------------------------------------------------------------
 
@@ -397,6 +413,30 @@ void ServerCall::OnStreamEnded(int code, bool sent) {
   }
 }
 
+// --- modelgate.feedback.v1 (interleaving's click feedback) ---------------------------------
+
+void ServerCall::HandleFeedback() {
+  if (static_cast<int64_t>(request_.Length()) > env_->max_message_bytes()) {
+    FinishLocally(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                  "modelgate: RecordClicksRequest larger than proxy.max_message_bytes");
+    return;
+  }
+  absl::StatusOr<std::string> response =
+      env_->CurrentSnapshot()->feedback()->RecordClicks(CordFromByteBuffer(request_));
+  if (!response.ok()) {
+    // absl and gRPC share the canonical status codes.
+    FinishLocally(static_cast<grpc::StatusCode>(response.status().code()),
+                  absl::StrCat("modelgate: ", response.status().message()));
+    return;
+  }
+  local_message_ = ByteBufferFromCord(absl::Cord(*std::move(response)));
+  final_code_ = grpc::StatusCode::OK;
+  finish_sent_ = true;
+  ++pending_;
+  stream_.WriteAndFinish(local_message_, grpc::WriteOptions(), grpc::Status::OK,
+                         Tag(kServerFinish));
+}
+
 // --- grpc.health.v1 -------------------------------------------------------------------------
 
 int ServerCall::ServingStatus(const std::string& service) const {
@@ -424,11 +464,11 @@ void ServerCall::HandleHealthRequest() {
     resp.set_status(static_cast<grpc::health::v1::HealthCheckResponse::ServingStatus>(status));
     bool own = false;
     grpc::SerializationTraits<grpc::health::v1::HealthCheckResponse>::Serialize(
-        resp, &health_message_, &own);
+        resp, &local_message_, &own);
     final_code_ = grpc::StatusCode::OK;
     finish_sent_ = true;
     ++pending_;
-    stream_.WriteAndFinish(health_message_, grpc::WriteOptions(), grpc::Status::OK,
+    stream_.WriteAndFinish(local_message_, grpc::WriteOptions(), grpc::Status::OK,
                            Tag(kServerFinish));
     return;
   }
@@ -449,11 +489,11 @@ void ServerCall::PushHealth() {
   HealthCheckResponse resp;
   resp.set_status(static_cast<HealthCheckResponse::ServingStatus>(status));
   bool own = false;
-  grpc::SerializationTraits<HealthCheckResponse>::Serialize(resp, &health_message_, &own);
+  grpc::SerializationTraits<HealthCheckResponse>::Serialize(resp, &local_message_, &own);
   health_sent_ = status;
   health_writing_ = true;
   ++pending_;
-  stream_.Write(health_message_, Tag(kServerWrite));
+  stream_.Write(local_message_, Tag(kServerWrite));
 }
 
 void ServerCall::OnServerWrite(bool ok) {

@@ -72,7 +72,7 @@ class ServerCall final : public CqHandler,
 
  private:
   enum Event { kAccepted = 0, kDone, kServerRead, kServerWrite, kServerFinish };
-  enum class Mode { kAccepting, kLocal, kHealthCheck, kHealthWatch, kUnary, kStreaming };
+  enum class Mode { kAccepting, kLocal, kHealthCheck, kHealthWatch, kFeedback, kUnary, kStreaming };
 
   void OnAccepted();
   void OnDone();
@@ -83,6 +83,7 @@ class ServerCall final : public CqHandler,
   void StartExchange();
   void FinishLocally(grpc::StatusCode code, const std::string& message);
   void HandleHealthRequest();
+  void HandleFeedback();
   int ServingStatus(const std::string& service) const;  // health enum, or -1 = unknown service
   void CopyLegMetadata(UnaryLeg& leg);
   void CountCall(int code, int arm);
@@ -126,7 +127,7 @@ class ServerCall final : public CqHandler,
   bool routed_call_counted_ = false;
 
   // Health state.
-  grpc::ByteBuffer health_message_;
+  grpc::ByteBuffer local_message_;
   std::string health_service_;
   int health_sent_ = -1;
   bool health_writing_ = false;

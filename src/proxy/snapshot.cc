@@ -12,6 +12,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
   auto table = hooks.compile(snap->config_);
   if (!table.ok()) return table.status();
   snap->table_ = std::move(*table);
+  snap->feedback_ = hooks.feedback;
 
   for (const config::Backend& b : snap->config_.backends) {
     auto rt = std::make_unique<BackendRuntime>();
@@ -55,6 +56,11 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
       auto sink = hooks.shadow_sinks(snap->config_.routes[i], snap->config_.backends);
       if (!sink.ok()) return sink.status();
       rr.shadow_sink = std::move(*sink);
+    }
+    if (hooks.mergers) {
+      auto merger = hooks.mergers(snap->config_.routes[i], snap->config_.backends);
+      if (!merger.ok()) return merger.status();
+      rr.merger = std::move(*merger);
     }
     snap->routes_.push_back(std::move(rr));
   }

@@ -22,6 +22,8 @@
 #include "config/unary_methods.h"
 #include "telemetry/outcome.h"
 #include "telemetry/shadow_sink.h"
+#include "routing/feedback.h"
+#include "routing/merger.h"
 #include "routing/route_table.h"
 #include "telemetry/metrics.h"
 
@@ -64,6 +66,9 @@ struct RouteRuntime {
   std::shared_ptr<telemetry::OutcomeSink> sink;
   // Where mirrored calls' answers go to be compared (shadow routes); null when nobody compares.
   std::shared_ptr<telemetry::ShadowSink> shadow_sink;
+  // Builds the one answer of merge plans (interleaving); null when the route's plans never merge
+  // (a merge plan then runs its primary alone).
+  std::shared_ptr<const routing::Merger> merger;
   uint64_t weight_epoch = 0;  // changes with the route's weights (sample-ratio epochs)
 };
 
@@ -82,6 +87,13 @@ struct SnapshotHooks {
   std::function<absl::StatusOr<std::shared_ptr<telemetry::ShadowSink>>(
       const config::Route& route, const std::vector<config::Backend>& backends)>
       shadow_sinks;
+  // The merger of a route whose plans merge legs, or null. May be empty: no mergers.
+  std::function<absl::StatusOr<std::shared_ptr<const routing::Merger>>(
+      const config::Route& route, const std::vector<config::Backend>& backends)>
+      mergers;
+  // Answers modelgate.feedback.v1.Feedback/RecordClicks on the proxy's port (interleaving's
+  // click feedback). May be null: the method is then routed like any other.
+  std::shared_ptr<routing::FeedbackHandler> feedback;
   // Called after every snapshot swap with the new snapshot's sinks (e.g. so the monitor engine
   // forgets monitors no snapshot uses any more). May be empty.
   std::function<void(const std::vector<const telemetry::OutcomeSink*>&)> installed;
@@ -105,6 +117,7 @@ class Snapshot {
   const routing::RouteTable& table() const { return *table_; }
   const RouteRuntime& route(int i) const { return routes_[i]; }
   bool IsUnary(std::string_view method_path) const { return unary_.Contains(method_path); }
+  routing::FeedbackHandler* feedback() const { return feedback_.get(); }
 
  private:
   explicit Snapshot(config::Config config, uint64_t generation)
@@ -116,6 +129,7 @@ class Snapshot {
   std::unique_ptr<routing::RouteTable> table_;
   std::vector<std::unique_ptr<BackendRuntime>> backends_;
   std::vector<RouteRuntime> routes_;
+  std::shared_ptr<routing::FeedbackHandler> feedback_;
 };
 
 }  // namespace modelgate::proxy

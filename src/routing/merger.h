@@ -32,6 +32,9 @@ class Merger {
   // the proxy answer with the first successful leg's own response instead, and count it.
   virtual absl::StatusOr<MergeResult> Merge(const std::vector<MergeInput>& inputs,
                                             uint64_t key_hash, SplitMix64& rng) const = 0;
+  // A merge plan answered with one leg's own response instead: `reason` is "leg_failed" (fewer
+  // than two legs answered OK) or "merge_error" (Merge failed). For the merger's accounting.
+  virtual void Unmerged(const char* reason) const {}
 };
 
 }  // namespace modelgate::routing

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "routing/backend_health.h"
-#include "routing/merger.h"
 #include "routing/plan.h"
 #include "routing/strategy.h"
 
@@ -30,7 +29,6 @@ struct CompiledRoute {
   std::string method;   // empty = any
   std::vector<std::pair<std::string, std::string>> headers;
   std::unique_ptr<Strategy> strategy;
-  std::shared_ptr<const Merger> merger;  // set when the strategy's plans merge legs
   // Each shadow arm's copies in flight (over it, a copy is dropped) and their own deadline.
   int shadow_max_inflight = 100;
   double shadow_timeout_seconds = 5;

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "common/mutex.h"
 #include "common/poll_thread.h"
+#include "common/weak_registry.h"
 #include "nlohmann/json.hpp"
 #include "prometheus/registry.h"
 #include "shadow/comparer.h"
@@ -39,27 +40,19 @@ class CompareEngine {
 
   // The comparer for `spec`; `identity` names the arms' backends (address, authority): a
   // changed backend is a new comparison.
-  std::shared_ptr<Comparer> ForRoute(const ComparerSpec& spec, const std::string& identity)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  std::shared_ptr<Comparer> ForRoute(const ComparerSpec& spec, const std::string& identity);
   // The newest live comparer of `route`, or null.
-  std::shared_ptr<Comparer> Find(const std::string& route) const ABSL_LOCKS_EXCLUDED(mu_);
+  std::shared_ptr<Comparer> Find(const std::string& route) const;
 
   // Drains every live comparer's queue; returns the samples compared.
-  int RunOnce(absl::Time now) ABSL_LOCKS_EXCLUDED(mu_, run_mu_);
+  int RunOnce(absl::Time now) ABSL_LOCKS_EXCLUDED(run_mu_);
   // Stops and joins the thread (idempotent).
   void Stop() { thread_.Stop(); }
 
  private:
-  struct Entry {
-    std::string key;
-    std::string route;
-    std::weak_ptr<Comparer> comparer;
-  };
-
   const std::shared_ptr<prometheus::Registry> registry_;
   const Options options_;
-  mutable Mutex mu_;
-  std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);  // creation order (newest last)
+  WeakRegistry<Comparer> comparers_;
   Mutex run_mu_;  // one RunOnce at a time
   PollThread thread_;  // last: stopped first
 };

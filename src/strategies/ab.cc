@@ -53,8 +53,7 @@ absl::StatusOr<CompiledStrategy> AbDef::Compile(
   }
   return CompiledStrategy{
       std::make_unique<routing::AbStrategy>(route.name, std::move(weights), block.sticky,
-                                            block.salt, health, reference),
-      nullptr};
+                                            block.salt, health, reference)};
 }
 
 }  // namespace modelgate::strategies

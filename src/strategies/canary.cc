@@ -263,8 +263,7 @@ absl::StatusOr<CompiledStrategy> CanaryDef::Compile(
   }
   return CompiledStrategy{
       std::make_unique<routing::CanaryStrategy>(route.name, share, block.sticky, block.salt,
-                                                fallback_codes, health[1]),
-      nullptr};
+                                                fallback_codes, health[1])};
 }
 
 std::string CanaryDef::MultiLegSetting(const config::Route& route) const {

@@ -39,7 +39,6 @@ absl::StatusOr<std::unique_ptr<routing::RouteTable>> CompileRoutes(const config:
     route.method = r.match.method;
     route.headers = r.match.headers;
     route.strategy = std::move(compiled->strategy);
-    route.merger = std::move(compiled->merger);
     route.shadow_max_inflight = compiled->shadow_max_inflight;
     route.shadow_timeout_seconds = compiled->shadow_timeout_seconds;
     route.arm_header = r.arm_header;

@@ -28,7 +28,7 @@ void ForwardDef::Read(const config::YamlNode& node, const std::string& path,
 
 absl::StatusOr<CompiledStrategy> ForwardDef::Compile(
     const config::Route&, const std::vector<std::shared_ptr<routing::BackendHealth>>&) const {
-  return CompiledStrategy{std::make_unique<routing::ForwardStrategy>(), nullptr};
+  return CompiledStrategy{std::make_unique<routing::ForwardStrategy>()};
 }
 
 }  // namespace modelgate::strategies

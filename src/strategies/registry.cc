@@ -5,6 +5,7 @@
 #include "strategies/ab.h"
 #include "strategies/canary.h"
 #include "strategies/forward.h"
+#include "strategies/interleave.h"
 #include "strategies/shadow.h"
 
 namespace modelgate::strategies {
@@ -14,7 +15,8 @@ const std::vector<const StrategyDef*>& All() {
   static const AbDef kAb;
   static const CanaryDef kCanary;
   static const ShadowDef kShadow;
-  static const std::vector<const StrategyDef*> kAll = {&kAb, &kCanary, &kShadow, &kForward};
+  static const InterleaveDef kInterleave;
+  static const std::vector<const StrategyDef*> kAll = {&kAb, &kCanary, &kShadow, &kInterleave, &kForward};
   return kAll;
 }
 

@@ -15,48 +15,13 @@ namespace {
 
 constexpr int64_t kMaxQueue = 1'000'000;
 
-// A list of strings, each checked by `check` (may be null).
-std::vector<std::string> ReadStringList(const config::YamlNode& node, const std::string& path,
-                                        config::Diagnostics& diag,
-                                        absl::Status (*check)(absl::string_view)) {
-  std::vector<std::string> out;
-  if (!config::ExpectList(node, path, diag)) return out;
-  for (size_t i = 0; i < node.items.size(); ++i) {
-    const std::string p = config::IndexPath(path, i);
-    auto s = config::ReadString(node.items[i], p, diag);
-    if (!s) continue;
-    if (check != nullptr && !diag.Check(check(*s), node.items[i].pos, p)) continue;
-    if (std::find(out.begin(), out.end(), *s) != out.end()) {
-      diag.Add(node.items[i].pos, p, absl::StrCat(config::Quote(*s), " is listed twice"));
-      continue;
-    }
-    out.push_back(*s);
-  }
-  return out;
-}
-
-// A number in [min, max].
-void ReadRange(const config::MapReader& map, absl::string_view key, double min, double max,
-               config::Diagnostics& diag, double& out) {
-  const config::YamlNode* n = map.Find(key);
-  if (n == nullptr) return;
-  const std::string p = map.PathOf(key);
-  if (auto v = config::ReadNumber(*n, p, diag, min)) {
-    if (*v > max) {
-      diag.Add(n->pos, p, absl::StrCat("must be at most ", max, " (got ", *v, ")"));
-    } else {
-      out = *v;
-    }
-  }
-}
-
 void ReadNoise(const config::YamlNode& node, const std::string& path, config::Diagnostics& diag,
                shadow::ComparerSpec& out) {
   if (!config::ExpectMap(node, path, diag)) return;
   config::MapReader noise(node, path, {"absolute_threshold", "relative_threshold", "min_samples"},
                           diag);
-  ReadRange(noise, "absolute_threshold", 0, 1, diag, out.noise_absolute_threshold);
-  ReadRange(noise, "relative_threshold", 0, 1000, diag, out.noise_relative_threshold);
+  config::ReadNumberInRange(noise, "absolute_threshold", 0, 1, diag, out.noise_absolute_threshold);
+  config::ReadNumberInRange(noise, "relative_threshold", 0, 1000, diag, out.noise_relative_threshold);
   if (const config::YamlNode* n = noise.Find("min_samples")) {
     if (auto v = config::ReadInt(*n, noise.PathOf("min_samples"), diag, 1, 1'000'000'000)) {
       out.noise_min_samples = *v;
@@ -78,12 +43,12 @@ void ReadCompare(const config::YamlNode& node, const std::string& path, config::
                                          : shadow::PayloadKind::kBytes;
     }
   }
-  ReadRange(compare, "absolute_tolerance", 0, 1e300, diag, out.absolute_tolerance);
-  ReadRange(compare, "relative_tolerance", 0, 1e300, diag, out.relative_tolerance);
+  config::ReadNumberInRange(compare, "absolute_tolerance", 0, 1e300, diag, out.absolute_tolerance);
+  config::ReadNumberInRange(compare, "relative_tolerance", 0, 1e300, diag, out.relative_tolerance);
   for (const char* key : {"argmax_outputs", "ignore_outputs"}) {
     const config::YamlEntry* e = compare.FindEntry(key);
     if (e == nullptr) continue;
-    auto list = ReadStringList(e->value, compare.PathOf(key), diag, nullptr);
+    auto list = config::ReadDistinctStrings(e->value, compare.PathOf(key), diag, nullptr);
     if (out.payload != shadow::PayloadKind::kInferenceV2) {
       diag.Add(e->key.pos, compare.PathOf(key), "only used with payload: inference_v2");
     }
@@ -253,7 +218,7 @@ void ShadowDef::Read(const config::YamlNode& node, const std::string& path,
   }
   if (const config::YamlNode* n = shadow.Find("methods")) {
     block->methods =
-        ReadStringList(*n, shadow.PathOf("methods"), diag, &config::CheckMethodPattern);
+        config::ReadDistinctStrings(*n, shadow.PathOf("methods"), diag, &config::CheckMethodPattern);
   }
   if (const config::YamlNode* n = shadow.Find("compare")) {
     ReadCompare(*n, shadow.PathOf("compare"), diag, block->compare);
@@ -290,8 +255,7 @@ absl::StatusOr<CompiledStrategy> ShadowDef::Compile(
   routing::ShadowStrategy::Options options{route.name, block.sample_rate, block.sticky,
                                            block.salt, block.methods};
   CompiledStrategy compiled{std::make_unique<routing::ShadowStrategy>(
-                                std::move(options), std::move(copies), std::move(copy_health)),
-                            nullptr};
+                                std::move(options), std::move(copies), std::move(copy_health))};
   compiled.shadow_max_inflight = static_cast<int>(block.max_inflight);
   compiled.shadow_timeout_seconds = block.timeout_seconds;
   return compiled;

@@ -1,6 +1,6 @@
 // One registration per strategy: everything modelgate needs to know about a strategy, in one
 // object — how to read its config block (config::StrategyReader), how to compile a route into a
-// routing strategy (and merger), and which monitor watches its routes. registry.cc lists them;
+// routing strategy, and which monitor watches its routes. registry.cc lists them;
 // adding a strategy is its own files plus one line there.
 #pragma once
 
@@ -12,7 +12,6 @@
 #include "config/config.h"
 #include "config/strategy_reader.h"
 #include "routing/backend_health.h"
-#include "routing/merger.h"
 #include "routing/strategy.h"
 
 namespace prometheus {
@@ -26,7 +25,6 @@ namespace modelgate::strategies {
 
 struct CompiledStrategy {
   std::unique_ptr<routing::Strategy> strategy;
-  std::shared_ptr<const routing::Merger> merger;  // for strategies whose plans merge legs
   // Bounds of each shadow arm's copies (strategies whose plans have shadows).
   int shadow_max_inflight = 100;
   double shadow_timeout_seconds = 5;

@@ -338,9 +338,9 @@ TEST(ConfigLoader, RejectsUnknownStrategyListingKnownOnes) {
                           "    strategy: fowrard\n"             // 11
                           "    forward: {backend: legacy}\n"),  // 12
               ElementsAre("c.yaml:8:15: routes[0].strategy: unknown strategy \"bandit\" (known: "
-                          "ab, canary, shadow, forward)",
+                          "ab, canary, shadow, interleave, forward)",
                           "c.yaml:11:15: routes[1].strategy: unknown strategy \"fowrard\" "
-                          "(known: ab, canary, shadow, forward); did you mean \"forward\"?"));
+                          "(known: ab, canary, shadow, interleave, forward); did you mean \"forward\"?"));
 }
 
 TEST(ConfigLoader, RejectsInvalidHeaderKeysAndBinaryStickyHeader) {

@@ -31,10 +31,11 @@ TEST(CheckConfig, ValidExamplesExitZero) {
                    std::string(MODELGATE_SOURCE_DIR) + "/config/ab.yaml",
                    std::string(MODELGATE_SOURCE_DIR) + "/config/demo.yaml",
                    std::string(MODELGATE_SOURCE_DIR) + "/config/canary-demo.yaml",
-                   std::string(MODELGATE_SOURCE_DIR) + "/config/shadow-demo.yaml"});
+                   std::string(MODELGATE_SOURCE_DIR) + "/config/shadow-demo.yaml",
+                   std::string(MODELGATE_SOURCE_DIR) + "/config/interleave-demo.yaml"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   for (const char* file : {"/ab.yaml: OK", "/demo.yaml: OK", "canary-demo.yaml: OK",
-                           "shadow-demo.yaml: OK"}) {
+                           "shadow-demo.yaml: OK", "interleave-demo.yaml: OK"}) {
     EXPECT_NE(r.out.find(file), std::string::npos) << file << "\n" << r.out;
   }
 }

@@ -100,6 +100,15 @@ HttpResponse Modelgate::Post(const std::string& path, const std::string& bearer_
   return HttpResponse{res->status, res->body};
 }
 
+HttpResponse Modelgate::PostJson(const std::string& path, const std::string& body) const {
+  httplib::Client client("127.0.0.1", admin_port_);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  auto res = client.Post(path.c_str(), body, "application/json");
+  if (!res) return HttpResponse{0, ""};
+  return HttpResponse{res->status, res->body};
+}
+
 double Modelgate::Metric(const std::string& series) const {
   HttpResponse r = Get("/metrics");
   std::istringstream in(r.body);

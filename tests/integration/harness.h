@@ -73,6 +73,8 @@ class Modelgate {
   HttpResponse Get(const std::string& path) const;
   // With `Authorization: Bearer <bearer_token>` unless it is empty.
   HttpResponse Post(const std::string& path, const std::string& bearer_token = "") const;
+  // POST with a JSON body (Content-Type: application/json), no token.
+  HttpResponse PostJson(const std::string& path, const std::string& body) const;
   // Value of the first /metrics sample whose line starts with `series` (e.g.
   // `modelgate_requests_total{arm="legacy",code="OK",route="infer"}`), or -1 if absent.
   double Metric(const std::string& series) const;

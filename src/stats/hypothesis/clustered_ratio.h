@@ -48,6 +48,14 @@ class ClusteredRatio {
     counts_[k] += 1.0;
   }
 
+  // Revises an observation already added for `unit_key` by `delta` (its new value minus its
+  // old one): the bucket's sum changes, its count does not. For values that can change after
+  // they were first recorded, e.g. an interleaved impression's outcome after a later click.
+  void Adjust(uint64_t unit_key, double delta) {
+    if (sums_.empty()) return;
+    sums_[static_cast<size_t>(unit_key & mask_)] += delta;
+  }
+
   void Merge(const ClusteredRatio& other);
   void Clear();
   bool enabled() const { return !sums_.empty(); }

@@ -33,6 +33,17 @@ void RegisterFakeModelFlags(FlagSet& flags, FakeModelOptions& o, std::string& er
             "[0, 1) per call, after the other outputs. Drawn from the --seed stream: two "
             "instances differ only if their --seed does.");
   flags.Add("seed", &o.seed, "Seed for injected errors, jitter, noise and nonces.");
+  flags.Add("recommend_items", &o.recommend_items,
+            "Recommender: number of items in the simulated world (ids item-0 .. item-<N-1>).");
+  flags.Add("recommend_world_seed", &o.recommend_world_seed,
+            "Recommender: seed of the simulated world's true user-item relevances; give every "
+            "ranker of one test the same value.");
+  flags.Add("recommend_noise", &o.recommend_noise,
+            "Recommender: the ranker's quality, the standard deviation of the gaussian noise "
+            "added to the true relevance (in [0, 1]) before ranking; 0 ranks perfectly.");
+  flags.Add("recommend_seed", &o.recommend_seed,
+            "Recommender: seed of the ranker's noise; two rankers with the same flags rank "
+            "identically, a different seed gives an equally good but different ranker.");
 }
 
 absl::Status ValidateFakeModelOptions(FakeModelOptions& o, const std::string& error_code_text) {
@@ -47,6 +58,12 @@ absl::Status ValidateFakeModelOptions(FakeModelOptions& o, const std::string& er
   if (!(o.error_rate >= 0 && o.error_rate <= 1)) return bad("error_rate", "must be in 0..1");
   if (!(o.output_noise >= 0)) return bad("output_noise", "must be >= 0");
   if (o.name.empty()) return bad("name", "must not be empty");
+  if (o.recommend_items < 1 || o.recommend_items > 1000000) {
+    return bad("recommend_items", "must be in 1..1000000");
+  }
+  if (!(o.recommend_noise >= 0 && o.recommend_noise <= 1e6)) {
+    return bad("recommend_noise", "must be in 0..1e6");
+  }
   absl::StatusOr<grpc::StatusCode> code = ParseStatusCode(error_code_text);
   if (!code.ok()) return bad("error_code", code.status().message());
   if (*code == grpc::StatusCode::OK) return bad("error_code", "an injected failure cannot be OK");

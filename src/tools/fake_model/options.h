@@ -34,6 +34,14 @@ struct FakeModelOptions {
   bool nonce_output = false;
   int64_t seed = 1;
 
+  // modelgate.recommend.v1.Recommender: the ranker of the simulated world that the offline
+  // click-model simulation uses too (tools/clicksim/relevance.h), so a proxy test and the
+  // simulation see the same lists for the same flags.
+  int64_t recommend_items = 1000;     // items "item-0" .. "item-<N-1>"
+  int64_t recommend_world_seed = 1;   // the true relevances (shared by every ranker of a test)
+  double recommend_noise = 0.3;       // ranker quality: 0 = oracle, larger = worse
+  int64_t recommend_seed = 1;         // the ranker's own noise; rankers differ in it
+
   bool has_latency() const { return latency_ms > 0 || latency_jitter_ms > 0; }
 };
 

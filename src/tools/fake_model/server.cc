@@ -21,7 +21,9 @@ std::string HostPort(const std::string& host, int64_t port) {
 }  // namespace
 
 FakeModelServer::FakeModelServer(const FakeModelOptions& options)
-    : options_(options), shared_(std::make_unique<ServerShared>(options)) {}
+    : options_(options),
+      shared_(std::make_unique<ServerShared>(options)),
+      recommend_(std::make_unique<RecommendBackend>(options)) {}
 
 absl::StatusOr<std::unique_ptr<FakeModelServer>> FakeModelServer::Start(
     const FakeModelOptions& options) {
@@ -33,6 +35,7 @@ absl::StatusOr<std::unique_ptr<FakeModelServer>> FakeModelServer::Start(
   builder.RegisterService(&self->shared_->inference);
   builder.RegisterService(&self->shared_->health);
   builder.RegisterService(&self->shared_->echo);
+  builder.RegisterService(&self->recommend_->service());
   // gRPC sets SO_REUSEPORT by default, which would let two servers share a fixed --port
   // silently; a clash must fail loudly instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -55,6 +58,7 @@ absl::StatusOr<std::unique_ptr<FakeModelServer>> FakeModelServer::Start(
   }
   for (auto& worker : self->workers_) {
     worker->PostInitialCalls();
+    PostRecommendCalls(*worker, *self->recommend_);
     self->threads_.emplace_back([w = worker.get()] { w->Run(); });
   }
   return self;

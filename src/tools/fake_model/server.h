@@ -1,8 +1,8 @@
 // FakeModelServer: modelgate-fake-model's gRPC server. It serves the Open Inference Protocol,
-// grpc.health.v1 and the modelgate.testing.Echo service with the async CompletionQueue API:
-// `threads` queues, one polling thread each, every call handled on one thread without locks
-// (the cheapest shape in gRPC 1.51, DESIGN.md §10), and no blocking anywhere: injected latency
-// and delays are grpc::Alarm events.
+// grpc.health.v1, the modelgate.testing.Echo service and modelgate.recommend.v1.Recommender
+// with the async CompletionQueue API: `threads` queues, one polling thread each, every call
+// handled on one thread without locks (the cheapest shape in gRPC 1.51, DESIGN.md §10), and no
+// blocking anywhere: injected latency and delays are grpc::Alarm events.
 #pragma once
 
 #include <memory>
@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/server.h"
 #include "tools/fake_model/options.h"
+#include "tools/fake_model/recommend_service.h"
 #include "tools/fake_model/worker.h"
 
 namespace modelgate::tools {
@@ -38,6 +39,8 @@ class FakeModelServer {
 
   FakeModelOptions options_;
   std::unique_ptr<ServerShared> shared_;
+  // modelgate.recommend.v1.Recommender; registered with the server, so it outlives it.
+  std::unique_ptr<RecommendBackend> recommend_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::thread> threads_;
