@@ -6,6 +6,7 @@
 #include "config/loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "strategies/route_config.h"
 #include "strategies/canary.h"
 
 namespace modelgate::strategies {
@@ -13,19 +14,10 @@ namespace {
 
 using ::testing::ElementsAre;
 
-constexpr char kHead[] =
-    "listen: 127.0.0.1:8500\n"                          // 1
-    "admin: {listen: 127.0.0.1:9901}\n"                 // 2
-    "backends:\n"                                       // 3
-    "  - {name: legacy, address: 127.0.0.1:9001}\n"     // 4
-    "  - {name: candidate, address: 127.0.0.1:9002}\n"  // 5
-    "routes:\n"                                         // 6
-    "  - name: predict\n"                               // 7
-    "    match: {service: inference.GRPCInferenceService, method: ModelInfer}\n"  // 8
-    "    strategy: canary\n";                           // 9
-
+// The test's block after the shared head (route_config.h); line numbers in the errors below
+// count from there.
 config::LoadResult Parse(const std::string& canary) {
-  return config::ParseConfig("c.yaml", std::string(kHead) + canary);
+  return config_testing::ParseRoute({"legacy", "candidate"}, "predict", "canary", canary);
 }
 
 TEST(CanaryConfig, ReadsEverySetting) {

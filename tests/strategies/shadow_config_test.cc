@@ -6,6 +6,7 @@
 #include "config/loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "strategies/route_config.h"
 #include "strategies/shadow.h"
 
 namespace modelgate::strategies {
@@ -13,20 +14,10 @@ namespace {
 
 using ::testing::ElementsAre;
 
-constexpr char kHead[] =
-    "listen: 127.0.0.1:8500\n"                          // 1
-    "admin: {listen: 127.0.0.1:9901}\n"                 // 2
-    "backends:\n"                                       // 3
-    "  - {name: legacy, address: 127.0.0.1:9001}\n"     // 4
-    "  - {name: candidate, address: 127.0.0.1:9002}\n"  // 5
-    "  - {name: legacy-b, address: 127.0.0.1:9003}\n"   // 6
-    "routes:\n"                                         // 7
-    "  - name: predict\n"                               // 8
-    "    match: {service: inference.GRPCInferenceService, method: ModelInfer}\n"  // 9
-    "    strategy: shadow\n";                           // 10
-
+// The test's block after the shared head (route_config.h); line numbers in the errors below
+// count from there.
 config::LoadResult Parse(const std::string& shadow) {
-  return config::ParseConfig("c.yaml", std::string(kHead) + shadow);
+  return config_testing::ParseRoute({"legacy", "candidate", "legacy-b"}, "predict", "shadow", shadow);
 }
 
 TEST(ShadowConfig, ReadsEverySetting) {
