@@ -8,11 +8,14 @@
 #include <signal.h>
 
 #include <chrono>
+#include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/stable_hash.h"
 #include "gtest/gtest.h"
 #include "inference/grpc_predict_v2.grpc.pb.h"
 #include "integration/harness.h"
@@ -232,6 +235,99 @@ TEST(ShadowEndToEnd, NoiseCancellationHidesAFieldRandomInTheLegacyAndKeepsARealC
                 R"(modelgate_shadow_tensor_difference_rate{basis="noise_adjusted",route="infer",shadow="candidate",tensor="nonce"})"),
             0);
   EXPECT_EQ(report["noise"]["samples"], 200);
+}
+
+TEST(ShadowEndToEnd, StickySamplingMirrorsWholeUsersTheSameOnEveryReplica) {
+  // sample_rate 0.5 by user: a user's calls are all mirrored or none is, and which users are
+  // mirrored is the stable bucket of (salt, route, user) — what every replica computes.
+  testutil::TempDir dir;
+  auto legacy = Model("legacy");
+  auto candidate = Model("legacy", {"--output_shift=0.25"});  // every mirrored pair differs
+  ASSERT_TRUE(legacy.ok() && candidate.ok());
+  auto mg = testutil::Modelgate::Start(dir.Write(
+      "c.yaml", Config({{"legacy", legacy->address}, {"candidate", candidate->address}},
+                       "      sample_rate: 0.5\n"
+                       "      sticky_header: x-user-id\n"
+                       "      salt: s1\n"
+                       "      compare: {payload: inference_v2}\n"
+                       "      diffs: {max_samples: 1000}\n")));
+  ASSERT_TRUE(mg.ok()) << mg.status();
+  constexpr int kUsers = 40, kCallsPerUser = 5;
+  std::set<std::string> expected_users;
+  for (int u = 0; u < kUsers; ++u) {
+    const std::string user = absl::StrCat("u", u);
+    if (StableBucket("s1", "infer", user) < kBuckets / 2) expected_users.insert(user);
+  }
+  ASSERT_GT(expected_users.size(), 5u);  // a fixed fact of these names; guards the test itself
+  ASSERT_LT(expected_users.size(), 35u);
+  auto stub = GRPCInferenceService::NewStub((*mg)->NewChannel());
+  for (int j = 0; j < kCallsPerUser; ++j) {  // users interleaved, as real traffic is
+    for (int u = 0; u < kUsers; ++u) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      ctx.AddMetadata("x-user-id", absl::StrCat("u", u));
+      ctx.AddMetadata("x-request-id", absl::StrCat("u", u, "/", j));
+      ModelInferResponse resp;
+      ASSERT_TRUE(stub->ModelInfer(&ctx, Request(u), &resp).ok());
+      ASSERT_EQ(resp.model_version(), "legacy");
+    }
+  }
+  const int mirrored = static_cast<int>(expected_users.size()) * kCallsPerUser;
+  const json report = Report(**mg, mirrored);
+  ASSERT_EQ(report["compared"], mirrored) << report.dump(1);
+  std::map<std::string, int> calls_seen;
+  const testutil::HttpResponse got = (*mg)->Get("/api/v1/routes/infer/diffs");
+  ASSERT_EQ(got.status, 200) << got.body;
+  const json diffs = json::parse(got.body);
+  ASSERT_EQ(diffs["kept"], mirrored) << got.body.substr(0, 2000);
+  for (const json& d : diffs["diffs"]) {
+    const std::string id = d["request_id"];
+    ++calls_seen[id.substr(0, id.find('/'))];
+  }
+  std::set<std::string> seen_users;
+  for (const auto& [user, n] : calls_seen) {
+    EXPECT_EQ(n, kCallsPerUser) << user << ": a user's calls were mirrored only in part";
+    seen_users.insert(user);
+  }
+  EXPECT_EQ(seen_users, expected_users);
+}
+
+TEST(ShadowEndToEnd, AMonitorFlagsASlowerShadowBeforeAnyUserSeesIt) {
+  testutil::TempDir dir;
+  auto legacy = Model("legacy", {"--latency_ms=1"});
+  auto candidate = Model("legacy", {"--latency_ms=4"});
+  ASSERT_TRUE(legacy.ok() && candidate.ok());
+  auto mg = testutil::Modelgate::Start(dir.Write(
+      "c.yaml", testutil::LoopbackConfig(
+                    {{"legacy", legacy->address}, {"candidate", candidate->address}}, R"(
+routes:
+  - name: infer
+    match: {service: inference.GRPCInferenceService, method: ModelInfer}
+    strategy: shadow
+    shadow: {primary: legacy, shadows: [candidate]}
+    monitor: {latency_tolerance: 0.2, min_samples: 100}
+)")));
+  ASSERT_TRUE(mg.ok()) << mg.status();
+  CallAll(**mg, 400);  // every answer is the primary's
+  json report, slow;
+  testutil::PollUntil(
+      [&] {
+        auto r = (*mg)->Get("/api/v1/routes/infer/stats");
+        if (r.status != 200) return false;
+        report = json::parse(r.body);
+        for (const json& c : report["comparisons"]) {
+          if (c["arm"] == "candidate" && c["metric"] == "latency_mean") slow = c;
+        }
+        return slow.is_object() && slow["verdict"] == "fail";
+      },
+      std::chrono::seconds(30));
+  SCOPED_TRACE(report.dump(1));
+  ASSERT_TRUE(slow.is_object());
+  EXPECT_EQ(slow["verdict"], "fail");
+  EXPECT_GT(slow["effect"].get<double>(), 0.002);  // ~ +3 ms
+  for (const json& a : report["arms"]) {
+    EXPECT_EQ(a["requests"], 400) << a.dump();  // the primary's calls and the shadow's copies
+  }
 }
 
 }  // namespace
