@@ -318,7 +318,9 @@ routes:
         for (const json& c : report["comparisons"]) {
           if (c["arm"] == "candidate" && c["metric"] == "latency_mean") slow = c;
         }
-        return slow.is_object() && slow["verdict"] == "fail";
+        int64_t requests = 0;  // statistics recomputed once a second: wait for all of them
+        for (const json& a : report["arms"]) requests += a["requests"].get<int64_t>();
+        return requests == 800 && slow.is_object() && slow["verdict"] == "fail";
       },
       std::chrono::seconds(30));
   SCOPED_TRACE(report.dump(1));
