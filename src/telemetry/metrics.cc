@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-
 #include "prometheus/text_serializer.h"
+#include "telemetry/process_metrics.h"
 
 namespace modelgate::telemetry {
 
@@ -250,7 +250,11 @@ void Metrics::MarkConfigValid() {
 
 std::string Metrics::Serialize() const {
   std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, registry_->Collect());
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  if (absl::StatusOr<ProcessStats> process = ReadProcessStats(); process.ok()) {
+    for (prometheus::MetricFamily& f : ProcessFamilies(*process)) families.push_back(std::move(f));
+  }
+  prometheus::TextSerializer().Serialize(out, families);
   return out.str();
 }
 
