@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages modelgate needs to build, test, demo and benchmark.
 # Idempotent and quiet when everything is already present. Called by every README command.
+# Usage: scripts/deps.sh [--build-only]   (--build-only: what compiling the binaries needs, no
+# test, benchmark or Kubernetes tools; the container image's build stage uses it)
 set -euo pipefail
+BUILD_ONLY=false
+case "${1:-}" in
+  "") ;;
+  --build-only) BUILD_ONLY=true ;;
+  *) echo "usage: scripts/deps.sh [--build-only]" >&2; exit 2 ;;
+esac
 
 PKGS=(
   # build
   cmake g++ make pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
-  prometheus-cpp-dev libyaml-cpp-dev libgtest-dev libgmock-dev libxxhash-dev libboost-dev
+  prometheus-cpp-dev libyaml-cpp-dev libxxhash-dev libboost-dev
   nlohmann-json3-dev libcpp-httplib-dev
+)
+$BUILD_ONLY || PKGS+=(
+  libgtest-dev libgmock-dev
   # tests: reference statistics, a gRPC client that is not ours, a real Prometheus
   python3 python3-scipy python3-numpy python3-grpcio python3-grpc-tools python3-yaml
   curl prometheus
@@ -19,7 +30,7 @@ PKGS=(
 )
 
 # kubectl renders the Kubernetes manifests in tests; CI machines have it, otherwise Debian's.
-command -v kubectl >/dev/null 2>&1 || PKGS+=(kubernetes-client)
+$BUILD_ONLY || command -v kubectl >/dev/null 2>&1 || PKGS+=(kubernetes-client)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -29,7 +40,7 @@ done
 # kubectl is on PATH, unpack Debian's beside it (not installed: it would replace the other), so the
 # manifests are rendered with both (tests/deploy).
 debian_kubectl_dir="${XDG_CACHE_HOME:-$HOME/.cache}/modelgate/kubectl-debian"
-if command -v kubectl >/dev/null 2>&1 &&
+if ! $BUILD_ONLY && command -v kubectl >/dev/null 2>&1 &&
    ! dpkg-query -W -f='${Status}' kubernetes-client 2>/dev/null | grep -q "install ok installed" &&
    [ ! -x "$debian_kubectl_dir/usr/bin/kubectl" ] && command -v apt-get >/dev/null 2>&1; then
   tmp=$(mktemp -d)

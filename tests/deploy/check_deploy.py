@@ -82,6 +82,41 @@ def check_admin_token(config, container, pod, docs):
             fail(f"Secret {name} is in the manifests: create it with kubectl instead (README)")
 
 
+def check_production_pod(pod, mg, drain):
+    """Restricted Pod Security Standard, pull policy, probes, resources and termination order."""
+    psc = pod.get("securityContext", {})
+    if psc.get("runAsNonRoot") is not True:
+        fail("pod securityContext.runAsNonRoot must be true (restricted)")
+    if psc.get("seccompProfile", {}).get("type") != "RuntimeDefault":
+        fail("pod securityContext.seccompProfile.type must be RuntimeDefault (restricted)")
+    models = pod["containers"]
+    for c in [mg] + models:
+        name = c["name"]
+        image = c["image"]
+        if image.endswith(":latest") or ":" not in image.rsplit("/", 1)[-1]:
+            fail(f"{name}: pin an image tag ({image} implies pulling on every start)")
+        if c.get("imagePullPolicy") != "IfNotPresent":
+            fail(f"{name}: imagePullPolicy must be IfNotPresent (locally loaded images)")
+        sc = c.get("securityContext", {})
+        if sc.get("allowPrivilegeEscalation") is not False:
+            fail(f"{name}: securityContext.allowPrivilegeEscalation must be false")
+        if sc.get("capabilities", {}).get("drop") != ["ALL"]:
+            fail(f"{name}: securityContext.capabilities.drop must be [ALL]")
+        if "requests" not in c.get("resources", {}):
+            fail(f"{name}: needs resources.requests")
+        if "readinessProbe" not in c:
+            fail(f"{name}: needs a readinessProbe")
+    grace = pod.get("terminationGracePeriodSeconds", 30)
+    for c in models:
+        cmd = c.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command", [])
+        if len(cmd) != 2 or not cmd[0].endswith("sleep"):
+            fail(f"{c['name']}: needs a preStop sleep so it outlives the calls modelgate routes "
+                 "while the pod leaves the endpoints")
+        if grace <= float(cmd[1]) + drain:
+            fail(f"terminationGracePeriodSeconds ({grace}) must exceed {c['name']}'s preStop "
+                 f"({cmd[1]} s) plus proxy.drain_seconds ({drain})")
+
+
 def main():
     src, modelgate = sys.argv[1], sys.argv[2]
     docs = render(src)
@@ -127,6 +162,7 @@ def main():
     if pod.get("terminationGracePeriodSeconds", 30) <= drain:
         fail("terminationGracePeriodSeconds must exceed proxy.drain_seconds")
     check_admin_token(config, mg, pod, docs)
+    check_production_pod(pod, mg, drain)
     svc = docs.get(("Service", "model")) or fail("no Service model")
     if {p["targetPort"] for p in svc["spec"]["ports"]} != {"grpc", "admin"}:
         fail("the Service must target the named grpc and admin ports")
