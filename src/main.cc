@@ -300,6 +300,16 @@ int Serve(const std::string& config_path) {
     return 1;
   }
 
+  // Watched before the listening line: whoever reads that line (a test, a script) may change the
+  // config at once, and the change must not fall before the watch.
+  auto watcher = config::FileWatcher::Start(config_path, [&reloader] {
+    (void)reloader.Reload("file change");
+  });
+  if (!watcher.ok()) {
+    MG_LOG(kWarning, "not watching the config for changes: ", watcher.status().message(),
+           " (SIGHUP and POST /api/v1/reload still reload)");
+  }
+
   // The config is valid, so both listen addresses split.
   const std::string grpc_host(config::SplitHostPort(loaded.config.listen)->host);
   const std::string admin_host(config::SplitHostPort(loaded.config.admin.listen)->host);
@@ -309,14 +319,6 @@ int Serve(const std::string& config_path) {
   std::fflush(stdout);
   MG_LOG(kInfo, "serving config ", config_path, " (hash ", loaded.config.hash, ", ",
          loaded.config.routes.size(), " routes; file descriptor limit ", fd_limit, ")");
-
-  auto watcher = config::FileWatcher::Start(config_path, [&reloader] {
-    (void)reloader.Reload("file change");
-  });
-  if (!watcher.ok()) {
-    MG_LOG(kWarning, "not watching the config for changes: ", watcher.status().message(),
-           " (SIGHUP and POST /api/v1/reload still reload)");
-  }
 
   while (true) {
     int sig = 0;

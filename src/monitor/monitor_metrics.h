@@ -5,7 +5,7 @@
 //   modelgate_route_verdict{route}                      1 pass, 0 inconclusive, -1 fail
 //   modelgate_srm_pvalue{route}                         sample-ratio chi-square p-value
 //   modelgate_srm_detected{route}                       1 when p < srm_threshold
-//   modelgate_arm_latency_seconds{route,arm,quantile}     0.5 / 0.9 / 0.99 of successful calls
+//   modelgate_arm_latency_seconds{route,arm,percentile}   0.5 / 0.9 / 0.99 of successful calls
 //   modelgate_arm_error_ratio{route,arm}                non-OK / all, since the monitor started
 //   modelgate_compare_pvalue{route,arm,metric}          ALWAYS-VALID (mSPRT) p-value
 //   modelgate_compare_adjusted_pvalue{route,arm,metric} the same after Holm / BH

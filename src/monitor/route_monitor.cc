@@ -436,11 +436,10 @@ void RouteMonitor::Publish(const Evaluation& e) {
     gauges_.Set(f.srm_detected, route, e.srm.detected ? 1 : 0);
   }
   for (const ArmSummary& a : e.arms) {
-    // Prometheus's convention for quantiles: quantile="0.99" (as summaries export them).
     const std::pair<const char*, double> quantiles[] = {
-        {"0.5", a.latency_p50}, {"0.9", a.latency_p90}, {"0.99", a.latency_p99}};
+        {"p50", a.latency_p50}, {"p90", a.latency_p90}, {"p99", a.latency_p99}};
     for (const auto& [label, value] : quantiles) {
-      gauges_.Set(f.arm_latency, {{"route", route_}, {"arm", a.name}, {"quantile", label}},
+      gauges_.Set(f.arm_latency, {{"route", route_}, {"arm", a.name}, {"percentile", label}},
                   value);
     }
     gauges_.Set(f.arm_error_ratio, {{"route", route_}, {"arm", a.name}}, a.error_rate);

@@ -58,24 +58,41 @@ TEST(MonitorEndToEnd, ShiftedSlowerCandidateIsFlaggedAndTheIdenticalOneIsNot) {
       dir.Write("c.yaml", Config(legacy->address, candidate->address, twin->address)));
   ASSERT_TRUE(mg.ok()) << mg.status();
 
-  auto load = testutil::ChildProcess::Spawn(
-      {testutil::BinaryPath("modelgate-load"), "--target", (*mg)->grpc_address(), "--concurrency=8",
-       "--requests=9000", "--sticky_header=x-user-id", "--keys=20000", "--json"});
-  ASSERT_TRUE(load.ok());
-  ASSERT_EQ(load->WaitExit(std::chrono::seconds(90)), 0);
-
+  // One batch of load (users drawn by modelgate-load with its own seed per batch).
+  auto run_load = [&](int batch) {
+    auto load = testutil::ChildProcess::Spawn(
+        {testutil::BinaryPath("modelgate-load"), "--target", (*mg)->grpc_address(),
+         "--concurrency=8", "--requests=9000", "--sticky_header=x-user-id", "--keys=20000",
+         absl::StrCat("--seed=", batch + 1), "--json"});
+    ASSERT_TRUE(load.ok());
+    ASSERT_EQ(load->WaitExit(std::chrono::seconds(90)), 0);
+  };
   // Statistics are recomputed every second; wait for one that covers the whole run.
   json report;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto r = (*mg)->Get("/api/v1/routes/infer/stats");
-    ASSERT_EQ(r.status, 200) << r.body;
-    report = json::parse(r.body);
-    int64_t requests = 0;
-    for (const json& a : report["arms"]) requests += a["requests"].get<int64_t>();
-    const json* dist = Find(report["distance"], "twin", "tensor", "output0");
-    if (requests == 9000 && dist != nullptr && (*dist)["status"] == "ok") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // polling, bounded
+  auto await_report = [&](int64_t total) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = (*mg)->Get("/api/v1/routes/infer/stats");
+      ASSERT_EQ(r.status, 200) << r.body;
+      report = json::parse(r.body);
+      int64_t requests = 0;
+      for (const json& a : report["arms"]) requests += a["requests"].get<int64_t>();
+      const json* dist = Find(report["distance"], "twin", "tensor", "output0");
+      if (requests == total && dist != nullptr && (*dist)["status"] == "ok") return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // polling, bounded
+    }
+  };
+  auto latency_verdict = [&] {
+    const json* c = Find(report["comparisons"], "candidate", "metric", "latency_mean");
+    return c == nullptr ? json() : (*c)["verdict"];
+  };
+  ASSERT_NO_FATAL_FAILURE(run_load(0));
+  ASSERT_NO_FATAL_FAILURE(await_report(9000));
+  // The p-values are always-valid, so looking and then collecting more is allowed: on a machine
+  // so loaded that scheduling noise swamps 2 ms, a second batch gives the test its power back.
+  if (latency_verdict() != "fail") {
+    ASSERT_NO_FATAL_FAILURE(run_load(1));
+    ASSERT_NO_FATAL_FAILURE(await_report(18000));
   }
   SCOPED_TRACE(report.dump(1));
 
