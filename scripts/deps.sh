@@ -27,7 +27,12 @@ $BUILD_ONLY || PKGS+=(
   clang-14
   # benchmark: the peers measured in the same run (nginx grpc_pass; HAProxy h2 and TCP mode)
   nginx-light haproxy
+  # the status page in a real browser (driven by npm playwright-core, tests/node)
+  chromium
 )
+# Node.js and npm run the npm test tooling (tests/node); a machine with its own Node keeps it.
+$BUILD_ONLY || command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
+$BUILD_ONLY || command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 
 # kubectl renders the Kubernetes manifests in tests; CI machines have it, otherwise Debian's.
 $BUILD_ONLY || command -v kubectl >/dev/null 2>&1 || PKGS+=(kubernetes-client)
@@ -50,11 +55,22 @@ if ! $BUILD_ONLY && command -v kubectl >/dev/null 2>&1 &&
   rm -rf "$tmp"
 fi
 
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "deps: installing ${missing[*]}" >&2
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# npm test tooling, exactly as locked (tests/node/package-lock.json); reinstalled when the lock
+# changes. Pinned to versions that run on Debian 12's Node 18.
+if ! $BUILD_ONLY; then
+  node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/node"
+  if ! cmp -s "$node_dir/package-lock.json" "$node_dir/node_modules/.modelgate-lock" 2>/dev/null; then
+    echo "deps: npm ci in tests/node" >&2
+    (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) &&
+      cp "$node_dir/package-lock.json" "$node_dir/node_modules/.modelgate-lock"
+  fi
+fi
