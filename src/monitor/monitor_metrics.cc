@@ -21,6 +21,11 @@ MonitorFamilies MonitorFamilies::Register(prometheus::Registry& r) {
       GaugeFamily(r, "modelgate_arm_latency_seconds",
                   "Latency quantiles of successful calls per arm (DDSketch, 1% relative "
                   "error), since the monitor started.");
+  // Folded with arm_latency into one summary at exposition (telemetry/summary_fold.h).
+  f.arm_latency_count = GaugeFamily(r, "modelgate_arm_latency_seconds_count",
+                                    "Successful calls behind modelgate_arm_latency_seconds.");
+  f.arm_latency_sum = GaugeFamily(r, "modelgate_arm_latency_seconds_sum",
+                                  "Total latency of those calls, seconds.");
   f.arm_error_ratio = GaugeFamily(r, "modelgate_arm_error_ratio",
                                   "Non-OK calls / all calls per arm, since the monitor started.");
   f.compare_pvalue =

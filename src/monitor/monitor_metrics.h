@@ -5,7 +5,9 @@
 //   modelgate_route_verdict{route}                      1 pass, 0 inconclusive, -1 fail
 //   modelgate_srm_pvalue{route}                         sample-ratio chi-square p-value
 //   modelgate_srm_detected{route}                       1 when p < srm_threshold
-//   modelgate_arm_latency_seconds{route,arm,percentile}   0.5 / 0.9 / 0.99 of successful calls
+//   modelgate_arm_latency_seconds{route,arm,quantile}   summary: 0.5 / 0.9 / 0.99 of successful
+//                                                       calls, _count and _sum (published as
+//                                                       gauges, folded by telemetry/summary_fold)
 //   modelgate_arm_error_ratio{route,arm}                non-OK / all, since the monitor started
 //   modelgate_compare_pvalue{route,arm,metric}          ALWAYS-VALID (mSPRT) p-value
 //   modelgate_compare_adjusted_pvalue{route,arm,metric} the same after Holm / BH
@@ -35,7 +37,9 @@ struct MonitorFamilies {
   prometheus::Family<prometheus::Gauge>* route_verdict = nullptr;
   prometheus::Family<prometheus::Gauge>* srm_pvalue = nullptr;
   prometheus::Family<prometheus::Gauge>* srm_detected = nullptr;
-  prometheus::Family<prometheus::Gauge>* arm_latency = nullptr;
+  prometheus::Family<prometheus::Gauge>* arm_latency = nullptr;  // quantile label
+  prometheus::Family<prometheus::Gauge>* arm_latency_count = nullptr;
+  prometheus::Family<prometheus::Gauge>* arm_latency_sum = nullptr;
   prometheus::Family<prometheus::Gauge>* arm_error_ratio = nullptr;
   prometheus::Family<prometheus::Gauge>* compare_pvalue = nullptr;
   prometheus::Family<prometheus::Gauge>* compare_adjusted_pvalue = nullptr;

@@ -437,10 +437,15 @@ void RouteMonitor::Publish(const Evaluation& e) {
   }
   for (const ArmSummary& a : e.arms) {
     const std::pair<const char*, double> quantiles[] = {
-        {"p50", a.latency_p50}, {"p90", a.latency_p90}, {"p99", a.latency_p99}};
+        {"0.5", a.latency_p50}, {"0.9", a.latency_p90}, {"0.99", a.latency_p99}};
     for (const auto& [label, value] : quantiles) {
-      gauges_.Set(f.arm_latency, {{"route", route_}, {"arm", a.name}, {"percentile", label}},
+      gauges_.Set(f.arm_latency, {{"route", route_}, {"arm", a.name}, {"quantile", label}},
                   value);
+    }
+    if (a.latency_count > 0) {
+      const prometheus::Labels arm = {{"route", route_}, {"arm", a.name}};
+      gauges_.Set(f.arm_latency_count, arm, static_cast<double>(a.latency_count));
+      gauges_.Set(f.arm_latency_sum, arm, a.latency_mean * static_cast<double>(a.latency_count));
     }
     gauges_.Set(f.arm_error_ratio, {{"route", route_}, {"arm", a.name}}, a.error_rate);
   }

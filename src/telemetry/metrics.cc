@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "prometheus/text_serializer.h"
 #include "telemetry/process_metrics.h"
+#include "telemetry/summary_fold.h"
 
 namespace modelgate::telemetry {
 
@@ -249,13 +250,11 @@ void Metrics::MarkConfigValid() {
 }
 
 std::string Metrics::Serialize() const {
-  std::ostringstream out;
   std::vector<prometheus::MetricFamily> families = registry_->Collect();
   if (absl::StatusOr<ProcessStats> process = ReadProcessStats(); process.ok()) {
     for (prometheus::MetricFamily& f : ProcessFamilies(*process)) families.push_back(std::move(f));
   }
-  prometheus::TextSerializer().Serialize(out, families);
-  return out.str();
+  return SerializeText(std::move(families));
 }
 
 }  // namespace modelgate::telemetry

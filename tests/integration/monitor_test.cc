@@ -133,7 +133,11 @@ TEST(MonitorEndToEnd, ShiftedSlowerCandidateIsFlaggedAndTheIdenticalOneIsNot) {
         "modelgate_route_verdict{route=\"infer\"} -1",
         "modelgate_arm_distance{arm=\"candidate\",method=\"psi\",route=\"infer\",tensor=\"output0\"}",
         "modelgate_drift_score{arm=\"legacy\",method=\"psi\",route=\"infer\",tensor=\"output0\"}",
-        "modelgate_monitor_dropped_total{route=\"infer\"} 0"}) {
+        "modelgate_monitor_dropped_total{route=\"infer\"} 0",
+        // arm latency is a summary (promtool below rejects quantile= on any other type)
+        "# TYPE modelgate_arm_latency_seconds summary",
+        "modelgate_arm_latency_seconds{arm=\"legacy\",route=\"infer\",quantile=\"0.99\"}",
+        "modelgate_arm_latency_seconds_count{arm=\"legacy\",route=\"infer\"}"}) {
     EXPECT_NE(metrics.find(series), std::string::npos) << series;
   }
   const std::string file = dir.Write("metrics.txt", metrics);

@@ -77,7 +77,7 @@ TEST(MonitorGauges, ExportedValuesMatchTheReport) {
               r["srm"]["p_value"].get<double>());
   EXPECT_NEAR(
       SeriesValue(text,
-                  "modelgate_arm_latency_seconds{arm=\"legacy\",percentile=\"p99\",route=\"r\"}"),
+                  "modelgate_arm_latency_seconds{arm=\"legacy\",route=\"r\",quantile=\"0.99\"}"),
       r["arms"][0]["latency"]["p99"].get<double>(), 1e-12);
   EXPECT_NEAR(SeriesValue(text, "modelgate_arm_error_ratio{arm=\"candidate\",route=\"r\"}"),
               r["arms"][1]["error_rate"].get<double>(), 1e-12);

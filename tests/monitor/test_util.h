@@ -19,6 +19,7 @@
 #include "monitor/route_monitor.h"
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
+#include "telemetry/summary_fold.h"
 
 namespace modelgate::monitor::testing {
 
@@ -85,9 +86,7 @@ inline const nlohmann::json* FindComparison(const nlohmann::json& report, const 
 }
 
 inline std::string Serialize(const prometheus::Registry& registry) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, registry.Collect());
-  return out.str();
+  return telemetry::SerializeText(registry.Collect());
 }
 
 // The value of the exposition line that starts with `series` (name{labels} exactly as
