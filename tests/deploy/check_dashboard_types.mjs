@@ -95,10 +95,11 @@ try {
   const panels = lines.length;
   if (errors.length || unknownTypes || output) {
     console.error(`${errors.length} type errors in ${dashboardPath}`);
-    process.exit(1);
-  }
-  console.log(`OK: ${dashboardPath} satisfies @grafana/schema Dashboard (schemaVersion ` +
+    process.exitCode = 1;  // not exit(): the finally block removes the temporary directory
+  } else {
+    console.log(`OK: ${dashboardPath} satisfies @grafana/schema Dashboard (schemaVersion ` +
               `${dashboard.schemaVersion}); ${panels} panels checked against their plugin types`);
+  }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
