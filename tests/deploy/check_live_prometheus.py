@@ -17,7 +17,6 @@ Usage: check_live_prometheus.py SOURCE_DIR MODELGATE FAKE_MODEL LOAD INTERLEAVE_
 """
 import http.server
 import json
-import os
 import pathlib
 import re
 import select
