@@ -20,6 +20,11 @@ PROMQL_WORDS = {
     "timestamp", "histogram_quantile", "sort", "sort_desc", "ceil", "floor", "sgn",
 }
 
+# Labels whose values come from the user's config (names of routes, arms, backends, tensors...)
+# or are computed (hashes): their values cannot be checked against the source.
+CONFIG_VALUED_LABELS = {"route", "arm", "backend", "shadow", "tensor", "pair", "hash",
+                        "generation", "version", "from_arm"}
+
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 _SELECTOR = re.compile(r'([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^}]*)\}')
 _MATCHER = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
@@ -81,8 +86,8 @@ def check_expr(where, expr, source_names, literals, live):
                     label not in live[family]:
                 problems.append(f"{where}: {family} has no label {label} in a running modelgate "
                                 f"(its labels: {sorted(live[family])})")
-            if label in TARGET_LABELS or "{{" in value:
-                continue  # scrape labels and template variables are not modelgate's values
+            if label in TARGET_LABELS or label in CONFIG_VALUED_LABELS or "{{" in value:
+                continue  # scrape labels, config names and template variables
             if op in ("=", "!=") and value not in literals:
                 problems.append(f"{where}: {label}=\"{value}\" is a value modelgate never sets")
             if op in ("=~", "!~") and re.fullmatch(r"[A-Za-z0-9_:|]+", value):
