@@ -115,7 +115,13 @@ def query(prom, expr):
         with urllib.request.urlopen(url, timeout=10) as r:
             body = json.load(r)
     except urllib.error.HTTPError as e:
-        body = json.loads(e.read() or b"{}")
+        # Prometheus answers query errors as JSON (400/422), but a plain-text 503 while it is
+        # still starting: report either as a failed request, never crash on it.
+        raw = e.read()
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            return None, f"HTTP {e.code}: {raw[:200]!r}"
     except (OSError, ValueError) as e:
         return None, f"request failed: {e}"
     if body.get("status") != "success":
