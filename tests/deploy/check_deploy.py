@@ -94,7 +94,11 @@ def main():
             fail(f"overlays missing: {missing}")
         for rel in rels:
             _, docs = render(src, rel)
-            pods = check_kustomization(rel, docs, modelgate)
+            try:
+                pods = check_kustomization(rel, docs, modelgate)
+            except CheckError as e:
+                # Name the kustomization where the message does not.
+                raise CheckError(str(e) if str(e).startswith(rel) else f"{rel}: {e}")
             print(f"{rel} OK ({len(docs)} objects, {pods} pod templates)")
     except (CheckError, RenderError) as e:
         print("FAIL:", e)
