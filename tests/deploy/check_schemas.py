@@ -37,7 +37,10 @@ def main():
         version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
         print(f"validating with node {version}:", ", ".join(os.path.basename(f) for f in files),
               flush=True)
-        sys.exit(subprocess.run([node, script] + files).returncode)
+        rc = subprocess.run([node, script] + files).returncode
+        if rc != 0:
+            print(f"FAIL: validate_schemas.js exited with {rc}")   # negative: killed by a signal
+            sys.exit(1)
 
 
 if __name__ == "__main__":
