@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Checks the Kubernetes manifests in deploy/: they render with kustomize, the embedded config
-passes `modelgate check-config`, and the pod wiring matches the config (native sidecar, config
-mounted as a directory so reloads see updates, ports, probes, grace period vs drain time, the
-admin token mounted from an optional Secret that is never part of the manifests).
+"""Checks the Kubernetes manifests in deploy/ (the base, the monitoring objects and every overlay):
+each renders with kustomize (every kubectl at hand, identical objects), every embedded modelgate
+config passes `modelgate check-config`, every pod template meets the production settings
+(pod_checks.py), and the objects are wired to each other and to the config (wiring_checks.py).
 
 Usage: check_deploy.py SOURCE_DIR MODELGATE_BINARY
 """
@@ -13,160 +13,96 @@ import tempfile
 
 import yaml
 
+from pod_checks import (CheckError, check_admin_token, check_modelgate_container,
+                        check_production_pod, fail, modelgate_container)
+from render import RenderError, kustomizations, render
+import wiring_checks as wiring
 
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
-def kubectls():
-    """Every kubectl to render with: the one on PATH and Debian 12's own (kustomize v2), which
-    scripts/deps.sh unpacks beside a newer one. Both must accept the manifests."""
-    found = ["kubectl"]
-    cache = os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache"))
-    debian = os.path.join(cache, "modelgate/kubectl-debian/usr/bin/kubectl")
-    if os.access(debian, os.X_OK):
-        found.append(debian)
-    else:
-        print("note: Debian's kubectl is the one on PATH or not unpacked; rendering with one kubectl")
-    return found
+# The overlays the README documents; any other overlay is checked just the same.
+EXPECTED_OVERLAYS = {"canary-example": "canary", "shadow-example": "shadow", "standalone": "ab"}
 
 
-def render(src):
-    outputs = []
-    for kubectl in kubectls():
-        rendered = subprocess.run([kubectl, "kustomize", os.path.join(src, "deploy/base")],
-                                  capture_output=True, text=True)
-        if rendered.returncode != 0:
-            fail(f"{kubectl} kustomize: " + rendered.stderr)
-        version = subprocess.run([kubectl, "version", "--client"], capture_output=True,
-                                 text=True).stdout.splitlines()[:1]
-        print("rendered with", kubectl, *version)
-        outputs.append(rendered.stdout)
-    docs = [{(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(o)}
-            for o in outputs]
-    for other in docs[1:]:
-        if other != docs[0]:
-            fail("kubectl versions render deploy/base differently")
-    return docs[0]
+def load_config(modelgate, docs, pod, where):
+    """The config a modelgate container reads (its config volume's ConfigMap), checked by
+    modelgate itself. Returns (config, ConfigMap name)."""
+    volume = [v for v in pod.spec.get("volumes", []) if v["name"] == "config"]
+    if not volume or "configMap" not in volume[0]:
+        fail(f"{where}: the config volume must be a ConfigMap")
+    name = volume[0]["configMap"]["name"]
+    cms = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == name
+           and d["metadata"].get("namespace") == pod.namespace]
+    if not cms or "config.yaml" not in cms[0].get("data", {}):
+        fail(f"{where}: no ConfigMap {name} with config.yaml beside it")
+    text = cms[0]["data"]["config.yaml"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "config.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        check = subprocess.run([modelgate, "check-config", path], capture_output=True, text=True)
+    if check.returncode != 0:
+        fail(f"{where}: ConfigMap {name} holds an invalid config:\n{check.stdout}{check.stderr}")
+    return yaml.safe_load(text), name
 
 
-def check_admin_token(config, container, pod, docs):
-    """admin.token_file comes from the Secret modelgate-admin-token, mounted as a directory
-    (Secret rotation swaps a ..data symlink, which a subPath mount never sees) and optional
-    (the pod starts without it; mutations are then refused). The Secret itself is created by
-    the operator: a token in the manifests would be a committed secret."""
-    token_file = config["admin"].get("token_file")
-    if not token_file or not token_file.startswith("/"):
-        fail("admin.token_file must be an absolute path: the admin port is reachable, so its "
-             "mutating endpoints need a token")
-    directory, key = os.path.split(token_file)
-    mounts = [m for m in container["volumeMounts"] if m["mountPath"].rstrip("/") == directory]
-    if len(mounts) != 1:
-        fail(f"no volume is mounted at {directory}, the directory of admin.token_file")
-    if "subPath" in mounts[0]:
-        fail("mount the admin token's directory, never a subPath (rotations would not show)")
-    volume = [v for v in pod["volumes"] if v["name"] == mounts[0]["name"]][0]
-    secret = volume.get("secret") or fail("the admin token volume must be a Secret")
-    if secret.get("secretName") != "modelgate-admin-token":
-        fail("the admin token comes from the Secret modelgate-admin-token (README)")
-    if secret.get("optional") is not True:
-        fail("the admin token Secret must be optional: without it the pod still serves")
-    items = secret.get("items")
-    if items and [i["path"] for i in items if i["key"] == "token"] != [key]:
-        fail(f"the Secret's key token must appear as {key}")
-    if not items and key != "token":
-        fail(f"admin.token_file must name the Secret's key, token (got {key})")
-    for kind, name in docs:
-        if kind == "Secret":
-            fail(f"Secret {name} is in the manifests: create it with kubectl instead (README)")
+def check_kustomization(rel, docs, modelgate):
+    pods = wiring.pods_of(docs)
+    modelgate_pods = []   # (Pod, config)
+    drains = []
+    for pod in pods:
+        mg, sidecar = modelgate_container(pod.spec)
+        if mg is None:
+            continue
+        where = f"{rel}: {pod.where}"
+        config, cm_name = load_config(modelgate, docs, pod, where)
+        check_modelgate_container(where, pod.spec, mg, sidecar, config, cm_name)
+        check_admin_token(where, config, mg, pod.spec, docs)
+        if sidecar:
+            wiring.check_sidecar_backends(where, pod.spec, mg, config)
+        else:
+            wiring.check_dns_backends(where, config, docs)
+            wiring.check_standalone_availability(docs, pod)
+        modelgate_pods.append((pod, config))
+        drains.append(float(config.get("proxy", {}).get("drain_seconds", 10)))
+    for pod in pods:
+        # A model pod behind a standalone modelgate: its calls may last as long as the drain.
+        check_production_pod(f"{rel}: {pod.where}", pod.spec, max(drains, default=10))
+    wiring.check_services(docs, pods)
 
-
-def check_production_pod(pod, mg, drain):
-    """Restricted Pod Security Standard, pull policy, probes, resources and termination order."""
-    psc = pod.get("securityContext", {})
-    if psc.get("runAsNonRoot") is not True:
-        fail("pod securityContext.runAsNonRoot must be true (restricted)")
-    if psc.get("seccompProfile", {}).get("type") != "RuntimeDefault":
-        fail("pod securityContext.seccompProfile.type must be RuntimeDefault (restricted)")
-    models = pod["containers"]
-    for c in [mg] + models:
-        name = c["name"]
-        image = c["image"]
-        if image.endswith(":latest") or ":" not in image.rsplit("/", 1)[-1]:
-            fail(f"{name}: pin an image tag ({image} implies pulling on every start)")
-        if c.get("imagePullPolicy") != "IfNotPresent":
-            fail(f"{name}: imagePullPolicy must be IfNotPresent (locally loaded images)")
-        sc = c.get("securityContext", {})
-        if sc.get("allowPrivilegeEscalation") is not False:
-            fail(f"{name}: securityContext.allowPrivilegeEscalation must be false")
-        if sc.get("capabilities", {}).get("drop") != ["ALL"]:
-            fail(f"{name}: securityContext.capabilities.drop must be [ALL]")
-        if "requests" not in c.get("resources", {}):
-            fail(f"{name}: needs resources.requests")
-        if "readinessProbe" not in c:
-            fail(f"{name}: needs a readinessProbe")
-    grace = pod.get("terminationGracePeriodSeconds", 30)
-    for c in models:
-        cmd = c.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command", [])
-        if len(cmd) != 2 or not cmd[0].endswith("sleep"):
-            fail(f"{c['name']}: needs a preStop sleep so it outlives the calls modelgate routes "
-                 "while the pod leaves the endpoints")
-        if grace <= float(cmd[1]) + drain:
-            fail(f"terminationGracePeriodSeconds ({grace}) must exceed {c['name']}'s preStop "
-                 f"({cmd[1]} s) plus proxy.drain_seconds ({drain})")
+    overlay = rel.startswith("deploy/overlays/")
+    if rel == "deploy/monitoring" or overlay:
+        wiring.check_dashboard(docs)
+        wiring.check_rules_present(docs)
+    if overlay:
+        if not modelgate_pods:
+            fail(f"{rel}: no pod runs modelgate (a container named modelgate)")
+        wiring.check_pod_monitor(docs, pods, modelgate_pods)
+        strategy = EXPECTED_OVERLAYS.get(rel.rsplit("/", 1)[1])
+        for _, config in modelgate_pods:
+            if strategy and strategy not in [r["strategy"] for r in config["routes"]]:
+                fail(f"{rel}: the config has no {strategy} route")
+    if rel == "deploy/base" and not modelgate_pods:
+        fail("deploy/base: no pod runs modelgate")
+    return len(pods)
 
 
 def main():
     src, modelgate = sys.argv[1], sys.argv[2]
-    docs = render(src)
-
-    cm = docs.get(("ConfigMap", "modelgate-config")) or fail("no ConfigMap modelgate-config")
-    config_text = cm["data"]["config.yaml"]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "config.yaml")
-        with open(path, "w") as f:
-            f.write(config_text)
-        check = subprocess.run([modelgate, "check-config", path], capture_output=True, text=True)
-        if check.returncode != 0:
-            fail("embedded config is invalid:\n" + check.stdout + check.stderr)
-    config = yaml.safe_load(config_text)
-    grpc_port = int(config["listen"].rsplit(":", 1)[1])
-    admin_port = int(config["admin"]["listen"].rsplit(":", 1)[1])
-    drain = float(config.get("proxy", {}).get("drain_seconds", 10))
-
-    dep = docs.get(("Deployment", "model")) or fail("no Deployment model")
-    pod = dep["spec"]["template"]["spec"]
-    sidecars = [c for c in pod.get("initContainers", []) if c["name"] == "modelgate"]
-    if len(sidecars) != 1:
-        fail("modelgate must be one init container (native sidecar)")
-    mg = sidecars[0]
-    if mg.get("restartPolicy") != "Always":
-        fail("the modelgate init container needs restartPolicy: Always to be a sidecar")
-    ports = {p["containerPort"] for p in mg["ports"]}
-    if {grpc_port, admin_port} - ports:
-        fail(f"container ports {ports} do not expose listen {grpc_port} and admin {admin_port}")
-    if mg["readinessProbe"]["httpGet"]["path"] != "/readyz" or \
-            mg["readinessProbe"]["httpGet"]["port"] != admin_port:
-        fail("readiness must probe /readyz on the admin port")
-    if mg["livenessProbe"]["grpc"]["port"] != grpc_port:
-        fail("the gRPC liveness probe must target the gRPC listener")
-    mounts = [m for m in mg["volumeMounts"] if m["name"] == "config"]
-    if not mounts or "subPath" in mounts[0]:
-        fail("mount the config directory, never a subPath (subPath mounts never update)")
-    volume = [v for v in pod["volumes"] if v["name"] == "config"][0]
-    if volume["configMap"]["name"] != "modelgate-config":
-        fail("the config volume must use the generated ConfigMap (stable name)")
-    if mounts[0]["mountPath"] + "/config.yaml" not in " ".join(mg["args"]):
-        fail("modelgate must read the mounted config.yaml")
-    if pod.get("terminationGracePeriodSeconds", 30) <= drain:
-        fail("terminationGracePeriodSeconds must exceed proxy.drain_seconds")
-    check_admin_token(config, mg, pod, docs)
-    check_production_pod(pod, mg, drain)
-    svc = docs.get(("Service", "model")) or fail("no Service model")
-    if {p["targetPort"] for p in svc["spec"]["ports"]} != {"grpc", "admin"}:
-        fail("the Service must target the named grpc and admin ports")
-    print("deploy/base OK")
+    rels = kustomizations(src)
+    missing = [o for o in EXPECTED_OVERLAYS if f"deploy/overlays/{o}" not in rels]
+    try:
+        if missing:
+            fail(f"overlays missing: {missing}")
+        for rel in rels:
+            _, docs = render(src, rel)
+            try:
+                pods = check_kustomization(rel, docs, modelgate)
+            except CheckError as e:
+                # Name the kustomization where the message does not.
+                raise CheckError(str(e) if str(e).startswith(rel) else f"{rel}: {e}")
+            print(f"{rel} OK ({len(docs)} objects, {pods} pod templates)")
+    except (CheckError, RenderError) as e:
+        print("FAIL:", e)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
