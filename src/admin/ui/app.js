@@ -66,15 +66,15 @@ function ago(t, now) {
 
 // A line plot of `series` ([{name, color, t: [...], v: [...]}]; null values break the line)
 // over [now - span, now]. `kind` labels the plot for tests (data-metric) and picks the y format.
-function plot(title, kind, series, now, span, yFormat, yMax) {
-  const W = 300, H = 92, L = 34, R = 4, T = 6, B = 14;
+function plot(title, kind, series, now, span, yFormat, yMax, yFloor) {
+  const W = 220, H = 92, L = 38, R = 4, T = 6, B = 14;
   const box = svg('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none',
                            'data-metric': kind, role: 'img', 'aria-label': title });
-  let max = yMax || 0;
-  if (!yMax) {
-    for (const s of series) for (const v of s.v) if (isNum(v) && v > max) max = v;
-    max = max > 0 ? max * 1.15 : 1;
-  }
+  // yMax: a fixed top (weights); else the data's maximum, at least yFloor (so 0.1% errors do
+  // not look like a wall).
+  let max = 0;
+  for (const s of series) for (const v of s.v) if (isNum(v) && v > max) max = v;
+  max = yMax || Math.max(max * 1.15, yFloor || 1e-9);
   const x = (t) => L + (W - L - R) * (1 - (now - t) / span);
   const y = (v) => T + (H - T - B) * (1 - v / max);
   for (const frac of [0, 0.5, 1]) {
@@ -139,13 +139,16 @@ function liveRates(route, state) {
 
 function armsTable(route, state, colors) {
   const rates = liveRates(route, state);
+  // Only ab and canary split users by weight (interleaving asks every ranker, a shadow route's
+  // primary answers every call).
+  const splits = route.strategy === 'ab' || route.strategy === 'canary';
   const serving = route.arms.filter((a) => a.role !== 'shadow');
   const liveTotal = serving.reduce((s, a) => s + (rates[a.name] || 0), 0);
   const callTotal = serving.reduce((s, a) => s + a.calls, 0);
   const rows = route.arms.map((a) => {
     // The split: share of the calls since the last poll, or of all calls before there is one.
     let share = null;
-    if (a.role !== 'shadow') {
+    if (splits && a.role !== 'shadow') {
       share = liveTotal > 0 ? (rates[a.name] || 0) / liveTotal
                             : (callTotal > 0 ? a.calls / callTotal : null);
     }
@@ -154,15 +157,17 @@ function armsTable(route, state, colors) {
     const splitCell = el('td', { 'data-split': a.name },
                          share === null ? '' : el('span', { class: 'bar',
                                                             style: `width:${Math.round(share * 50)}px` }),
-                         share === null ? (a.role === 'shadow' ? 'copies' : '–') : pct(share));
+                         share === null ? (a.role === 'shadow' ? 'copies' : '') : pct(share));
     return [
-      el('td', {}, el('span', { class: 'swatch', style: `background:${colors[a.name]}` }), a.name),
-      a.role, a.backend, a.role === 'shadow' ? '' : pct(a.weight), splitCell,
+      el('td', { title: `backend ${a.backend}` },
+         el('span', { class: 'swatch', style: `background:${colors[a.name]}` }), a.name,
+         a.backend !== a.name ? el('span', { class: 'muted' }, ` → ${a.backend}`) : null),
+      a.role, splits && a.role !== 'shadow' ? pct(a.weight) : '', splitCell,
       fmt(rates[a.name], 3), el('td', { 'data-total': a.name }, String(Math.round(a.calls))),
       a.calls > 0 ? pct(a.errors / a.calls) : '–', ms(lastP99)];
   });
-  return table(['arm', 'role', 'backend', 'weight', 'live split', 'calls/s', 'calls', 'errors',
-                'p99 (last 5 s)'], rows);
+  return table(['arm', 'role', 'weight', 'live split', 'calls/s', 'calls', 'errors',
+                `p99 (last ${state.history.interval_seconds} s)`], rows);
 }
 
 function plots(route, state, colors) {
@@ -173,9 +178,9 @@ function plots(route, state, colors) {
                    t: route.history[a.name].t,
                    v: route.history[a.name][field].map((v) => (isNum(v) ? v * scale : null)) }));
   const children = [
-    plot('requests / s', 'rate', series('rate'), state.time, span, (v) => fmt(v, 2)),
-    plot('error rate', 'errors', series('error_ratio'), state.time, span, pct),
-    plot('p99 latency', 'p99', series('p99_seconds'), state.time, span, ms),
+    plot('requests / s', 'rate', series('rate'), state.time, span, (v) => fmt(v, 2), 0, 1),
+    plot('error rate', 'errors', series('error_ratio'), state.time, span, pct, 0, 0.01),
+    plot('p99 latency', 'p99', series('p99_seconds'), state.time, span, ms, 0, 0.001),
   ];
   if (route.strategy === 'canary' || route.strategy === 'ab') {
     const weights = series('weight').filter((s) => s.name !== route.arms[0].name || route.strategy === 'ab');
@@ -194,14 +199,12 @@ function statsPanel(stats) {
     : el('span', { class: 'muted' }, 'not evaluated yet');
   const rows = (stats.comparisons || []).filter((c) => c.gate !== false).map((c) => [
     `${c.arm} · ${c.metric}`, fmt(c.effect), `[${fmt(c.ci_low)}, ${fmt(c.ci_high)}]`,
-    pval(c.always_valid_p_value), `${c.n_reference ?? ''} / ${c.n ?? ''}`,
-    el('td', {}, verdict(c.verdict))]);
+    pval(c.always_valid_p_value), el('td', {}, verdict(c.verdict))]);
   return el('div', { class: 'panel', 'data-panel': 'stats' },
             el('h3', {}, 'Verdicts (always-valid tests vs ', stats.reference_arm || 'reference', ')'),
             el('div', { class: 'kv' }, el('span', {}, 'route: ', verdict(stats.verdict)),
                el('span', {}, 'sample ratio: ', srmText)),
-            rows.length ? table(['comparison', 'effect', 'CI', 'p (always valid)', 'n ref / n',
-                                 'verdict'], rows)
+            rows.length ? table(['comparison', 'effect', 'CI', 'p (always valid)', 'verdict'], rows)
                         : el('div', { class: 'empty' }, 'no comparisons yet'));
 }
 

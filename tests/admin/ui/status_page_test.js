@@ -129,15 +129,17 @@ async function main() {
   // In the background: the history samples every 5 s, so plots fill while the browser loads.
   const background = traffic(grpc, seconds, screenshot ? 400 : 60);
 
-  const browser = await chromium.launch({
+  // A fresh profile in the work directory (removed at the end).
+  const browser = await chromium.launchPersistentContext(path.join(work, 'chromium'), {
     executablePath: CHROMIUM,
+    headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync',
-           `--user-data-dir=${path.join(work, 'chromium')}`],
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
     timeout: 30000,
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage();
     const problems = [];
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
