@@ -171,7 +171,11 @@ function armsTable(route, state, colors) {
 }
 
 function plots(route, state, colors) {
-  const span = state.history.capacity * state.history.interval_seconds;
+  // The x axis covers the history there is (at least 2 minutes), up to all the server keeps.
+  const full = state.history.capacity * state.history.interval_seconds;
+  let oldest = state.time;
+  for (const a of Object.values(route.history)) if (a.t.length && a.t[0] < oldest) oldest = a.t[0];
+  const span = Math.min(full, Math.max(120, Math.ceil((state.time - oldest) / 60) * 60));
   const series = (field, scale = 1) => route.arms
     .filter((a) => route.history[a.name])
     .map((a) => ({ name: a.name, color: colors[a.name], dashed: a.role === 'shadow',

@@ -18,7 +18,7 @@ const path = require('path');
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-const REPO = args.repo;
+const REPO = args.repo && path.resolve(args.repo);
 const CHROMIUM = '/usr/bin/chromium';
 const children = [];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-ui-'));
@@ -127,7 +127,7 @@ async function main() {
   const screenshot = args.screenshot;
   const seconds = screenshot ? Number(args.seconds || 60) : 12;
   // In the background: the history samples every 5 s, so plots fill while the browser loads.
-  const background = traffic(grpc, seconds, screenshot ? 400 : 60);
+  const background = traffic(grpc, seconds, screenshot ? 3000 : 60);
 
   // A fresh profile in the work directory (removed at the end).
   const browser = await chromium.launchPersistentContext(path.join(work, 'chromium'), {
@@ -152,10 +152,14 @@ async function main() {
     await page.goto(`${origin}/ui`);
 
     if (screenshot) {
-      await background;
-      // Wait for the first poll after the traffic, then for the canary's state to settle.
-      await page.waitForFunction(() => document.querySelectorAll('section[data-route]').length > 0);
+      // While the traffic still runs: once the A/B route's rate plot has a minute of points.
+      const want = Math.max(2, Math.floor((seconds - 8) / 5));
+      await page.waitForFunction((n) => {
+        const lines = document.querySelectorAll('section[data-route="infer-ab"] svg[data-metric="rate"] polyline');
+        return [...lines].some((l) => l.getAttribute('points').trim().split(/\s+/).length >= n);
+      }, want, { timeout: (seconds + 10) * 1000 });
       await page.screenshot({ path: screenshot, fullPage: false });
+      await background;
       if (problems.length) fail(problems.join('\n'));
       console.log(`screenshot: ${screenshot}`);
       return;
@@ -212,15 +216,7 @@ async function main() {
     await background;
     const totals = () => page.$$eval('section[data-route="infer-ab"] td[data-total]',
       (cells) => cells.reduce((s, c) => s + Number(c.textContent), 0));
-    // Settle: the background traffic has ended; wait until one poll shows its last calls.
-    let before = await totals();
-    await page.waitForFunction(async (b) => {
-      const r = await fetch('/api/v1/ui/state');
-      const s = await r.json();
-      const ab = s.routes.find((x) => x.name === 'infer-ab');
-      return ab.arms.reduce((t, a) => t + a.calls, 0) === b;
-    }, before, { timeout: 5000, polling: 300 }).catch(() => {});
-    before = await totals();
+    const before = await totals();
     const more = 300;
     await run('modelgate-load', args.load,
       ['--target', grpc, '--requests', String(more), '--concurrency', '2', '--sticky_header', 'x-user-id']);
@@ -240,5 +236,6 @@ async function main() {
   }
 }
 
-const watchdog = setTimeout(() => fail('the test took more than 90 s'), 90000);
+const limit = 90 + (args.screenshot ? Number(args.seconds || 60) : 0);
+const watchdog = setTimeout(() => fail(`the test took more than ${limit} s`), limit * 1000);
 main().then(() => { clearTimeout(watchdog); cleanup(); }, (e) => fail(e.stack || e.message));
