@@ -2,7 +2,8 @@
 // /readyz (answered on the event loop, so no load can starve them), and the JSON API under
 // /api/v1, whose mutating endpoints need `Authorization: Bearer <token>` (admin.token_file).
 // Served by http_server.h, its own event loop and two worker threads, never the proxy's
-// threads. Thread-safe: Stop from any thread.
+// threads. Also the status page (GET /ui, ui_routes.h) and the traffic history behind it, sampled
+// every 5 s on its own thread. Thread-safe: Stop from any thread.
 #pragma once
 
 #include <functional>
@@ -25,6 +26,8 @@ class ProxyServer;
 namespace modelgate::admin {
 
 class BearerTokenAuth;
+class History;
+class HistorySampler;
 class HttpServer;
 class Router;
 
@@ -62,6 +65,8 @@ class AdminServer {
   AdminServer();
   std::unique_ptr<BearerTokenAuth> auth_;
   std::unique_ptr<Router> router_;
+  std::unique_ptr<History> history_;
+  std::unique_ptr<HistorySampler> sampler_;
   std::unique_ptr<HttpServer> http_;
 };
 

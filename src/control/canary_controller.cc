@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -104,7 +105,14 @@ struct CanaryController::RouteMetrics {
   prometheus::Gauge* weight = nullptr;
   prometheus::Gauge* step = nullptr;
   std::map<std::string, prometheus::Gauge*> states;
+  // The newest transitions (oldest first), for GET .../canary and the status page; bounded so
+  // a long-lived canary costs fixed memory (the audit log keeps them all).
+  std::deque<nlohmann::json> transitions;
 };
+
+namespace {
+constexpr size_t kRecentTransitions = 20;
+}  // namespace
 
 CanaryController::CanaryController(Deps deps) : deps_(std::move(deps)), audit_(deps_.audit_path) {
   if (deps_.registry != nullptr) {
@@ -299,6 +307,13 @@ absl::Status CanaryController::Apply(const config::Route& route, const config::C
                           {"gates", gates},
                           {"evidence", Evidence(block, evaluation)},
                           {"thresholds", Thresholds(block)}};
+  std::deque<nlohmann::json>& recent = MetricsFor(route.name).transitions;
+  recent.push_back({{"time", event["time"]},
+                    {"actor", actor},
+                    {"reason", reason},
+                    {"from", event["from"]},
+                    {"to", event["to"]}});
+  while (recent.size() > kRecentTransitions) recent.pop_front();
   MG_LOG(kInfo, "canary ", route.name, ": ", CanaryStateName(prev.state), " step ", prev.step,
          " -> ", CanaryStateName(next.state), " step ", next.step, " (candidate ", share / 100.0,
          "%) by ", actor, ": ", reason);
@@ -372,7 +387,8 @@ nlohmann::json CanaryController::StatusJson(const config::Route& route, const Ca
           {"reason", run.reason},
           {"candidate_healthy", !deps_.healthy || deps_.healthy(block.candidate)},
           {"evidence", Evidence(block, evaluation.get())},
-          {"thresholds", Thresholds(block)}};
+          {"thresholds", Thresholds(block)},
+          {"transitions", MetricsFor(route.name).transitions}};
 }
 
 absl::StatusOr<nlohmann::json> CanaryController::Status(const std::string& route_name) {

@@ -115,5 +115,33 @@ TEST_F(AdminServerTest, MutationsAreRefusedWithoutATokenFile) {
   EXPECT_NE(r->body.find("admin.token_file"), std::string::npos) << r->body;
 }
 
+TEST_F(AdminServerTest, TheStatusPageIsOpenAndSelfContained) {
+  const testutil::RawResponse r = Get("/ui");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("content-type"), "text/html; charset=utf-8");
+  // The page may talk to this port only, and loads no script or style from anywhere.
+  EXPECT_NE(r.Header("content-security-policy").find("default-src 'none'"), std::string::npos);
+  EXPECT_NE(r.body.find("/api/v1/ui/state"), std::string::npos);
+  EXPECT_EQ(r.body.find("@SCRIPT@"), std::string::npos) << "app.js was not inlined";
+  EXPECT_EQ(r.body.find("@STYLE@"), std::string::npos) << "style.css was not inlined";
+  EXPECT_EQ(r.body.find("<script src"), std::string::npos);
+  EXPECT_EQ(r.body.find("rel=\"stylesheet\""), std::string::npos);
+}
+
+TEST_F(AdminServerTest, TheUiStateListsEveryRouteWithItsStrategyAndHistory) {
+  const testutil::RawResponse r = Get("/api/v1/ui/state");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const nlohmann::json state = nlohmann::json::parse(r.body);
+  ASSERT_EQ(state["routes"].size(), 1u) << r.body;
+  EXPECT_EQ(state["routes"][0]["name"], "r");
+  EXPECT_EQ(state["routes"][0]["strategy"], "forward");
+  EXPECT_EQ(state["routes"][0]["arms"][0]["name"], "b");
+  EXPECT_EQ(state["routes"][0]["arms"][0]["calls"], 0);
+  EXPECT_TRUE(state["routes"][0]["history"].is_object());
+  EXPECT_EQ(state["history"]["interval_seconds"], 5);
+  EXPECT_EQ(state["history"]["capacity"], 180);
+  EXPECT_TRUE(state["routes"][0]["stats"].is_null());
+}
+
 }  // namespace
 }  // namespace modelgate::admin

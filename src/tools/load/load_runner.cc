@@ -137,6 +137,10 @@ class Loop {
     slot.ctx->set_deadline(std::chrono::system_clock::now() +
                            std::chrono::milliseconds(o_.deadline_ms));
     slot.key = -1;
+    if (!o_.header.empty()) {
+      const size_t colon = o_.header.find(':');  // validated: present
+      slot.ctx->AddMetadata(o_.header.substr(0, colon), o_.header.substr(colon + 1));
+    }
     if (!key_values_.empty()) {
       slot.key = static_cast<int64_t>(random_.Below(key_values_.size()));
       slot.ctx->AddMetadata(o_.sticky_header, key_values_[slot.key]);

@@ -36,6 +36,8 @@ void RegisterLoadFlags(FlagSet& flags, LoadOptions& o) {
             "If set, every call carries this metadata key with a value drawn uniformly from "
             "\"user-0\"..\"user-(keys-1)\"; the summary then reports per-key arm stickiness.");
   flags.Add("keys", &o.keys, "Size of the key pool for --sticky_header.");
+  flags.Add("header", &o.header,
+            "key:value metadata sent on every call, e.g. to select a route matched on a header.");
   flags.Add("seed", &o.seed, "Seed for drawing keys.");
   flags.Add("deadline_ms", &o.deadline_ms, "Deadline of every call.");
   flags.Add("connect_timeout_ms", &o.connect_timeout_ms,
@@ -79,6 +81,12 @@ absl::Status ValidateLoadOptions(LoadOptions& o) {
   }
   if (!o.sticky_header.empty() && (o.keys < 1 || o.keys > 1000000)) {
     return bad("keys", "must be in 1..1000000");
+  }
+  if (!o.header.empty()) {
+    const size_t colon = o.header.find(':');
+    if (colon == std::string::npos || !IsValidMetadataKey(o.header.substr(0, colon))) {
+      return bad("header", "must be key:value with a lowercase metadata key ([0-9a-z_.-], not grpc-*)");
+    }
   }
   if (o.deadline_ms < 1) return bad("deadline_ms", "must be >= 1");
   if (o.connect_timeout_ms < 1) return bad("connect_timeout_ms", "must be >= 1");

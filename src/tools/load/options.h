@@ -21,6 +21,8 @@ struct LoadOptions {
   int64_t payload_floats = 16;
   std::string sticky_header;
   int64_t keys = 1000;
+  // "key:value" sent on every call (e.g. to select a route matched on a header); empty = none.
+  std::string header;
   int64_t seed = 1;
   int64_t deadline_ms = 5000;
   int64_t connect_timeout_ms = 5000;
