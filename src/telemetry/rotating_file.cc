@@ -13,7 +13,7 @@
 namespace modelgate::telemetry {
 namespace {
 
-absl::Status Errno(std::string_view what, const std::string& path) {
+absl::Status Errno(absl::string_view what, const std::string& path) {
   return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
 

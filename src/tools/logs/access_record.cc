@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-absl::Status Missing(std::string_view key, std::string_view kind) {
+absl::Status Missing(absl::string_view key, absl::string_view kind) {
   return absl::InvalidArgumentError(absl::StrCat("\"", key, "\" missing or not a ", kind));
 }
 

@@ -62,7 +62,7 @@ int ReportBuilder::SeriesIndex(const std::string& route, const std::string& arm)
   return it->second;
 }
 
-void ReportBuilder::AddLine(std::string_view source, int64_t line_no, std::string_view line) {
+void ReportBuilder::AddLine(absl::string_view source, int64_t line_no, std::string_view line) {
   ++lines_;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   absl::StatusOr<AccessRecord> r = ParseAccessRecord(line);

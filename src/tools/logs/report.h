@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "tools/logs/access_record.h"
 
@@ -106,7 +107,7 @@ class ReportBuilder {
   explicit ReportBuilder(ReportOptions options) : options_(options) {}
   void AddFile(std::string name) { files_.push_back(std::move(name)); }
   // `source` and `line_no` name the line in malformed examples.
-  void AddLine(std::string_view source, int64_t line_no, std::string_view line);
+  void AddLine(absl::string_view source, int64_t line_no, std::string_view line);
   void AddRecord(const AccessRecord& record);
   Report Build();
 
