@@ -18,6 +18,8 @@ proxy's processes from /proc, divided by calls completed). Everything runs on 12
                        any user-space hop (bytes copied, no HTTP/2 parsing, no per-call routing)
   modelgate+monitors   (--monitors) modelgate's route with live statistics and output drift on
                        (every payload decoded): the cost of monitoring
+  modelgate+access-log (--access-log) modelgate's route with the access log on: the cost of
+                       one JSON line per call
   modelgate-streaming  (--streaming) a modelgate that does not know the method is unary, so it
                        forwards it on its general streaming path
 
@@ -90,11 +92,14 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 MODEL_INFER = "/inference.GRPCInferenceService/ModelInfer"
 ECHO_UNARY = "/modelgate.testing.Echo/Unary"
 BASE_TARGETS = ["direct", "modelgate", "nginx", "haproxy", "haproxy-tcp"]
-VARIANTS = {"monitors": "modelgate+monitors", "streaming": "modelgate-streaming"}
+VARIANTS = {"monitors": "modelgate+monitors", "streaming": "modelgate-streaming",
+            "access_log": "modelgate+access-log"}
 SHADOW_TARGETS = ["direct", "modelgate", "modelgate-shadow", "modelgate-shadow-slow", "nginx",
                   "nginx-mirror", "nginx-mirror-slow"]
 BASELINE_SUFFIX = "@baseline"
 MAX_BODY = "16m"  # the same limit as modelgate's default proxy.max_message_bytes (16 MiB)
+# Top level (after the route): one JSON line per call, rotated so a long run stays bounded.
+ACCESS_LOG_BLOCK = "access_log: {path: access.log, max_bytes: 64MiB, max_files: 1}\n"
 MONITOR_BLOCK = """    monitor:
       payload: inference_v2
       sample_rate: 1
@@ -456,6 +461,10 @@ def start_target(name, ctx):
     if name == "modelgate+monitors":  # modelgate's route plus the monitor block, nothing else
         return (*start_modelgate(work, binary, "modelgate-monitors",
                                  modelgate_conf(legacy, candidate, fast, MONITOR_BLOCK)),
+                "candidate")
+    if name == "modelgate+access-log":  # modelgate's route plus a top-level access log
+        return (*start_modelgate(work, binary, "modelgate-access-log",
+                                 modelgate_conf(legacy, candidate, fast, ACCESS_LOG_BLOCK)),
                 "candidate")
     if name == "modelgate-streaming":
         return (*start_modelgate(work, binary, name,
@@ -844,6 +853,8 @@ def parse_args():
                     ", ".join(BASE_TARGETS + list(VARIANTS.values())))
     ap.add_argument("--streaming", action="store_true")
     ap.add_argument("--monitors", action="store_true")
+    ap.add_argument("--access-log", action="store_true",
+                    help="add modelgate+access-log (the route of modelgate, with access_log on)")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     ap.add_argument("--baseline", default="",
                     help="another modelgate binary: each modelgate target is also measured "

@@ -2,6 +2,7 @@
 //   modelgate serve --config FILE     serve until SIGTERM/SIGINT; SIGHUP reloads the config
 //   modelgate check-config FILE...    validate; print every error as FILE:LINE:COL: key: message
 //   modelgate ctl COMMAND ...         call the admin API (canary commands, reload)
+//   modelgate logs report FILE...     summarise access log files
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,9 +41,11 @@
 #include "proxy/server.h"
 #include "strategies/compile.h"
 #include "strategies/registry.h"
+#include "telemetry/access_log.h"
 #include "telemetry/grpc_log_bridge.h"
 #include "telemetry/metrics.h"
 #include "tools/ctl/ctl.h"
+#include "tools/logs/logs_command.h"
 
 namespace modelgate {
 namespace {
@@ -65,6 +68,9 @@ constexpr char kUsage[] =
     "      Call the admin API (default $MODELGATE_ADMIN, else http://127.0.0.1:9901) with the\n"
     "      token in FILE (default $MODELGATE_TOKEN_FILE). Exit 0 done, 1 refused or failed,\n"
     "      2 bad usage; `modelgate ctl --help` for details.\n"
+    "  modelgate logs report FILE... [--json] [--bucket SECONDS] [--alpha A]\n"
+    "      Summarise access log files (rotated ones too): volume per route/arm over time,\n"
+    "      errors by code and message, latency percentiles, anomalous time buckets.\n"
     "  modelgate version\n"
     "  modelgate --help\n";
 
@@ -198,6 +204,18 @@ int Serve(const std::string& config_path) {
   // Not owned: the engine outlives the proxy (declared before it).
   snapshot_hooks.feedback =
       std::shared_ptr<routing::FeedbackHandler>(&interleavers, [](routing::FeedbackHandler*) {});
+  // The access log: restart-only, so one object for the process, in every snapshot.
+  if (loaded.config.access_log.enabled()) {
+    telemetry::AccessLogOptions options;
+    options.path = loaded.config.access_log.path;
+    options.max_bytes = loaded.config.access_log.max_bytes;
+    options.max_files = loaded.config.access_log.max_files;
+    options.buffer_entries = loaded.config.access_log.buffer_entries;
+    options.shards = loaded.config.proxy.threads;
+    snapshot_hooks.access_log =
+        std::make_shared<telemetry::AccessLog>(std::move(options), *metrics.registry());
+    MG_LOG(kInfo, "access log: ", loaded.config.access_log.path);
+  }
   snapshot_hooks.installed = [&monitors](const std::vector<const telemetry::OutcomeSink*>& live) {
     monitors.Retain(live);
   };
@@ -332,6 +350,8 @@ int Serve(const std::string& config_path) {
   }
   if (watcher.ok()) (*watcher)->Stop();
   (*proxy)->Shutdown();
+  // Every call has ended: write what the access log holds before exiting.
+  if (snapshot_hooks.access_log != nullptr) snapshot_hooks.access_log->Stop();
   (*admin)->Stop();
   canary.Stop();
   webhooks.Stop();
@@ -359,6 +379,10 @@ int Main(int argc, char** argv) {
   if (cmd == "ctl") {
     return ctl::RunCtl(std::vector<std::string>(args.begin() + 1, args.end()), ctl::ProcessEnv(),
                        std::cout, std::cerr);
+  }
+  if (cmd == "logs") {
+    return logs::RunLogsCommand(std::vector<std::string>(args.begin() + 1, args.end()), std::cout,
+                                std::cerr);
   }
   if (cmd == "serve") {
     std::string config_path;

@@ -193,6 +193,18 @@ struct Route {
   }
 };
 
+// The optional access log (telemetry/access_log.h): one JSON line per call. Restart-only: a
+// reload keeps the running log's settings and says so.
+struct AccessLogConfig {
+  std::string path;  // "" = no access log; relative to the config file's directory
+  int64_t max_bytes = int64_t{100} << 20;  // the live file is rotated before it would exceed this
+  int max_files = 5;                       // rotated files kept: path.1 (newest) .. path.N
+  int64_t buffer_entries = 8192;           // calls waiting to be written; over it: dropped, counted
+
+  bool enabled() const { return !path.empty(); }
+  bool operator==(const AccessLogConfig&) const = default;
+};
+
 struct Config {
   std::string path;  // file it was loaded from
   std::string hash;  // hex digest of the file bytes (fleet convergence checks)
@@ -202,6 +214,7 @@ struct Config {
   std::string state_dir;
   AdminConfig admin;
   ProxyConfig proxy;
+  AccessLogConfig access_log;
   std::vector<Backend> backends;
   std::vector<Route> routes;
 

@@ -151,6 +151,7 @@ LoadResult ParseConfig(const std::string& path, const std::string& text) {
   }
   result.config.admin.token_file = RelativeToConfig(path, result.config.admin.token_file);
   result.config.state_dir = RelativeToConfig(path, result.config.state_dir);
+  result.config.access_log.path = RelativeToConfig(path, result.config.access_log.path);
   return result;
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "config/access_log_schema.h"
 #include "config/route_schema.h"
 #include "config/target_syntax.h"
 #include "config/upstream_schema.h"
@@ -244,7 +245,8 @@ void BuildConfig(const YamlNode& root, const StrategyReaders& readers, Diagnosti
                           DescribeKind(root), ")"));
     return;
   }
-  MapReader top(root, "", {"listen", "admin", "proxy", "backends", "routes", "state_dir"}, diag);
+  MapReader top(root, "", {"listen", "admin", "proxy", "backends", "routes", "state_dir", "access_log"},
+                diag);
   if (const YamlNode* n = top.Find("state_dir")) {
     if (auto s = ReadString(*n, "state_dir", diag)) {
       if (s->empty()) {
@@ -260,6 +262,7 @@ void BuildConfig(const YamlNode& root, const StrategyReaders& readers, Diagnosti
     CheckListenersDistinct(*n, out, diag);
   }
   if (const YamlNode* n = top.Find("proxy")) ReadProxy(*n, diag, out.proxy);
+  if (const YamlNode* n = top.Find("access_log")) ReadAccessLog(*n, diag, out.access_log);
   bool backends_complete = false;
   if (const YamlNode* n = top.Require("backends")) {
     backends_complete = ReadBackends(*n, out.proxy.upstream, diag, out.backends);

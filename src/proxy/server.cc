@@ -175,6 +175,10 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
       ignored.push_back("proxy.client_idle_timeout_seconds needs a restart");
       effective.proxy.client_idle_timeout_seconds = running_.proxy.client_idle_timeout_seconds;
     }
+    if (config.access_log != running_.access_log) {
+      ignored.push_back("access_log needs a restart");
+      effective.access_log = running_.access_log;
+    }
     next = generation_.load(std::memory_order_acquire) + 1;
   }
   auto snap = Snapshot::Build(effective, next, pool_, *metrics_, hooks_);

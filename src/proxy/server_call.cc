@@ -16,6 +16,7 @@
 #include "proxy/shadow_dispatcher.h"
 #include "proxy/snapshot.h"
 #include "routing/request.h"
+#include "telemetry/access_log.h"
 #include "telemetry/metrics.h"
 
 namespace modelgate::proxy {
@@ -262,6 +263,7 @@ void ServerCall::StartLeg(int id, int arm, absl::Time deadline) {
 void ServerCall::CancelLeg(int id) { leg(id).Cancel(); }
 
 void ServerCall::StartShadow(int arm) {
+  ++shadows_sent_;
   telemetry::Outcome outcome;
   outcome.shard = env_->shard();
   outcome.keyed = plan_.keyed;
@@ -275,6 +277,7 @@ void ServerCall::StartShadow(int arm) {
   request.deadline_is_clients = false;
   request.marker = kShadowMarker;
   if (!env_->shadows().Start(snapshot_, route_, arm, request, request_, outcome, shadow_join_)) {
+    ++shadows_dropped_;
     rt.shadow_dropped.Increment();
     if (shadow_join_ != nullptr) shadow_join_->SkipCopy();
   }
@@ -332,6 +335,11 @@ void ServerCall::RespondWithLeg(int id) {
   CopyLegMetadata(l);
   const grpc::Status status = l.ClientStatus();
   final_code_ = status.error_code();
+  if (status.ok()) {
+    response_bytes_ = static_cast<int64_t>(l.response().Length());
+  } else {
+    final_message_ = status.error_message();
+  }
   finish_sent_ = true;
   ++pending_;
   if (status.ok()) {
@@ -344,6 +352,8 @@ void ServerCall::RespondWithLeg(int id) {
 void ServerCall::RespondMerged(routing::MergeResult merged, int metadata_leg) {
   CopyLegMetadata(leg(metadata_leg));
   for (auto& [key, value] : merged.metadata) server_ctx_.AddInitialMetadata(key, value);
+  interleave_outcome_ = "merged";
+  response_bytes_ = static_cast<int64_t>(merged.response.size());
   final_code_ = grpc::StatusCode::OK;
   finish_sent_ = true;
   ++pending_;
@@ -354,6 +364,7 @@ void ServerCall::RespondMerged(routing::MergeResult merged, int metadata_leg) {
 void ServerCall::CountFallback(int /*arm*/, int code) { route_->fallbacks->Increment(code); }
 
 void ServerCall::CountUnmerged(const char* reason) {
+  interleave_outcome_ = reason;  // a string literal (see ExchangeHost)
   if (route_->merger != nullptr) route_->merger->Unmerged(reason);
 }
 
@@ -362,6 +373,7 @@ void ServerCall::CountUnmerged(const char* reason) {
 void ServerCall::FinishLocally(grpc::StatusCode code, const std::string& message) {
   if (mode_ == Mode::kAccepting) mode_ = Mode::kLocal;
   final_code_ = code;
+  final_message_ = message;
   finish_sent_ = true;
   ++pending_;
   stream_.Finish(grpc::Status(code, message), Tag(kServerFinish));
@@ -387,10 +399,73 @@ void ServerCall::CountCall(int code, int arm) {
   const ArmRuntime& a = route_->arms[arm];
   a.metrics->requests->Increment(code);
   a.metrics->duration->Observe(seconds);
+  LogCall(code, arm, seconds);
+}
+
+const char* ServerCall::ShadowOutcome() const {
+  if (mode_ == Mode::kStreaming) return "streaming";
+  if (plan_.shadows.empty()) return "sampled_out";
+  if (shadows_sent_ == 0) return "not_sent";  // the call ended before its legs started
+  if (shadows_dropped_ == 0) return "mirrored";
+  return shadows_dropped_ == shadows_sent_ ? "dropped" : "partly_dropped";
+}
+
+const char* ServerCall::InterleaveOutcome() const {
+  if (mode_ == Mode::kStreaming) return "streaming";
+  if (interleave_outcome_ != nullptr) return interleave_outcome_;
+  if (plan_.merge.empty()) return "not_merged";
+  if (!exchange_.has_value()) return "not_sent";
+  return exchange_->answered() ? "failed" : "cancelled";
+}
+
+void ServerCall::LogCall(int code, int arm, double seconds) {
+  const std::shared_ptr<const Snapshot>& snapshot =
+      snapshot_ != nullptr ? snapshot_ : env_->CurrentSnapshot();
+  telemetry::AccessLog* log = snapshot->access_log();
+  if (log == nullptr) return;
+  telemetry::AccessLogEntry e;
+  e.time = absl::Now();
+  e.method = server_ctx_.method();
+  e.code = code;
+  e.latency_ms = seconds * 1e3;
+  e.request_id = std::string(
+      MetadataLookup(server_ctx_.client_metadata()).Get("x-request-id").value_or(""));
+  if (mode_ == Mode::kStreaming && forwarder_.has_value()) {
+    e.request_bytes = forwarder_->request_bytes();
+    e.response_bytes = forwarder_->response_bytes();
+    if (code != grpc::StatusCode::OK) e.message = forwarder_->final_message();
+  } else {
+    if (mode_ == Mode::kUnary) e.request_bytes = static_cast<int64_t>(request_.Length());
+    e.response_bytes = response_bytes_;
+    if (code != grpc::StatusCode::OK) e.message = final_message_;
+  }
+  if (e.message.size() > telemetry::kAccessLogMaxMessageBytes) {
+    e.message.resize(telemetry::kAccessLogMaxMessageBytes);
+  }
+  if (route_ != nullptr && arm >= 0) {
+    e.route = route_->route->name;
+    e.arm = route_->arms[arm].spec->name;
+    for (const ArmRuntime& a : route_->arms) {
+      if (a.spec->role == routing::ArmRole::kShadow) {
+        e.shadow = ShadowOutcome();
+        break;
+      }
+    }
+    if (route_->merger != nullptr) e.interleave = InterleaveOutcome();
+  }
+  log->Record(env_->shard(), std::move(e));
 }
 
 void ServerCall::OnServerFinish(bool ok) {
-  if (route_ == nullptr) return;  // local replies (health, no route) are not route traffic
+  if (route_ == nullptr) {
+    // Local replies: calls refused before routing (no route, overload) are logged; health
+    // checks and click feedback are not client traffic to a model.
+    if (mode_ == Mode::kLocal) {
+      LogCall(final_code_, -1,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+    }
+    return;
+  }
   const int code = MapCancellation(ok ? final_code_ : grpc::StatusCode::CANCELLED);
   CountCall(code, answer_arm_ >= 0 ? answer_arm_ : plan_.primary);
 }

@@ -87,6 +87,10 @@ class ServerCall final : public CqHandler,
   int ServingStatus(const std::string& service) const;  // health enum, or -1 = unknown service
   void CopyLegMetadata(UnaryLeg& leg);
   void CountCall(int code, int arm);
+  // The call's access log line (when the config has an access log); `arm` -1: unrouted.
+  void LogCall(int code, int arm, double seconds);
+  const char* ShadowOutcome() const;
+  const char* InterleaveOutcome() const;
   int MapCancellation(int code) const;  // a cancellation at the deadline is DEADLINE_EXCEEDED
   UnaryLeg& leg(int id) { return *legs_[static_cast<size_t>(id)]; }
   void MaybeDelete();
@@ -119,6 +123,11 @@ class ServerCall final : public CqHandler,
 
   int pending_ = 0;      // this object's operations whose tag has not come back yet
   int final_code_ = -1;  // status code sent to the client
+  std::string final_message_;   // its message, when not OK (access log)
+  int64_t response_bytes_ = 0;  // the unary answer's message bytes (access log)
+  uint8_t shadows_sent_ = 0;     // shadow copies handed to the dispatcher...
+  uint8_t shadows_dropped_ = 0;  // ...and refused by it (over budget)
+  const char* interleave_outcome_ = nullptr;  // "merged", or why not (merge plans)
   bool done_ = false;    // AsyncNotifyWhenDone fired
   bool cancelled_ = false;
   bool finish_sent_ = false;

@@ -13,6 +13,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
   if (!table.ok()) return table.status();
   snap->table_ = std::move(*table);
   snap->feedback_ = hooks.feedback;
+  snap->access_log_ = hooks.access_log;
 
   for (const config::Backend& b : snap->config_.backends) {
     auto rt = std::make_unique<BackendRuntime>();

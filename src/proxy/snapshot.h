@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "config/config.h"
 #include "config/unary_methods.h"
+#include "telemetry/access_log.h"
 #include "telemetry/outcome.h"
 #include "telemetry/shadow_sink.h"
 #include "routing/feedback.h"
@@ -94,6 +95,9 @@ struct SnapshotHooks {
   // Answers modelgate.feedback.v1.Feedback/RecordClicks on the proxy's port (interleaving's
   // click feedback). May be null: the method is then routed like any other.
   std::shared_ptr<routing::FeedbackHandler> feedback;
+  // Where every call's line goes (access_log config); null: no access log. One object for the
+  // process's life: the access log is restart-only, so every snapshot carries the same one.
+  std::shared_ptr<telemetry::AccessLog> access_log;
   // Called after every snapshot swap with the new snapshot's sinks (e.g. so the monitor engine
   // forgets monitors no snapshot uses any more). May be empty.
   std::function<void(const std::vector<const telemetry::OutcomeSink*>&)> installed;
@@ -118,6 +122,7 @@ class Snapshot {
   const RouteRuntime& route(int i) const { return routes_[i]; }
   bool IsUnary(std::string_view method_path) const { return unary_.Contains(method_path); }
   routing::FeedbackHandler* feedback() const { return feedback_.get(); }
+  telemetry::AccessLog* access_log() const { return access_log_.get(); }
 
  private:
   explicit Snapshot(config::Config config, uint64_t generation)
@@ -130,6 +135,7 @@ class Snapshot {
   std::vector<std::unique_ptr<BackendRuntime>> backends_;
   std::vector<RouteRuntime> routes_;
   std::shared_ptr<routing::FeedbackHandler> feedback_;
+  std::shared_ptr<telemetry::AccessLog> access_log_;
 };
 
 }  // namespace modelgate::proxy

@@ -81,6 +81,7 @@ void StreamForwarder::ForwardClientMessage(bool has_message) {
   if (upstream_write_failed_) return;  // upstream is gone; its Finish ends the call
   ++pending_;
   if (has_message) {
+    request_bytes_ += static_cast<int64_t>(request_.Length());
     upstream_->Write(request_, Tag(kUpWrite));
   } else {
     // Client half-close (or cancellation, which the done notification handles).
@@ -133,6 +134,7 @@ void StreamForwarder::OnUpRead(bool ok) {
     FinishUpstream();
     return;
   }
+  response_bytes_ += static_cast<int64_t>(response_.Length());
   ++pending_;
   host_->server_stream().Write(response_, Tag(kServerWrite));
 }
@@ -167,6 +169,7 @@ void StreamForwarder::OnUpFinish() {
   }
   const grpc::Status status = ClientStatusFromUpstream();
   final_code_ = status.error_code();
+  if (!status.ok()) final_message_ = status.error_message();
   ++pending_;
   host_->server_stream().Finish(status, Tag(kServerFinish));
 }

@@ -52,6 +52,10 @@ class StreamForwarder final : public CqHandler {
   void OnClientCancelled();
   // No operation of the forwarder is outstanding.
   bool idle() const { return pending_ == 0; }
+  // Message bytes forwarded so far, each way, and the message of the status sent (access log).
+  int64_t request_bytes() const { return request_bytes_; }
+  int64_t response_bytes() const { return response_bytes_; }
+  const std::string& final_message() const { return final_message_; }
 
   void OnEvent(int kind, bool ok) override;
 
@@ -91,6 +95,9 @@ class StreamForwarder final : public CqHandler {
   std::optional<grpc::Status> local_status_;  // set when the proxy ends the call itself
   int pending_ = 0;
   int final_code_ = -1;
+  std::string final_message_;
+  int64_t request_bytes_ = 0;
+  int64_t response_bytes_ = 0;
   bool deadline_is_clients_ = true;
   bool client_cancelled_ = false;
   bool upstream_started_ = false;  // StartCall completed

@@ -82,7 +82,7 @@ TEST(ConfigLoader, RejectsUnknownKeyListingKnownOnesWhenNoneIsClose) {
   EXPECT_THAT(Errors(std::string("version: 2\n") + kHead +
                      "  - {name: r, strategy: forward, forward: {backend: legacy}}\n"),
               ElementsAre("c.yaml:1:1: version: unknown key \"version\" (expected one of: "
-                          "listen, admin, proxy, backends, routes, state_dir)"));
+                          "listen, admin, proxy, backends, routes, state_dir, access_log)"));
 }
 
 TEST(ConfigLoader, RejectsDuplicateKeyWithBothPositions) {
