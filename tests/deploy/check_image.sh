@@ -16,10 +16,13 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 command -v buildah >/dev/null || skip "buildah is not installed (scripts/deps.sh installs it)"
 [ "$(id -u)" -eq 0 ] || skip "needs root: debootstrap makes the base and buildah runs rootful here"
-# buildah's chroot isolation needs new mount/UTS/IPC/PID namespaces; where the kernel or an outer
-# sandbox refuses them, no image can be built here.
+# buildah needs new mount/UTS/IPC/PID namespaces and makes / a private mount in them (its layer
+# storage does too). A sandbox may refuse the namespaces, and a plain chroot fails the second:
+# its / is no mount point ("remount /: invalid argument"); `mount --bind ROOT ROOT` before
+# chrooting fixes that. unshare does the same two things, so it tells before minutes are spent.
 if ! err=$(unshare --mount --uts --ipc --pid --fork true 2>&1); then
-  skip "cannot create namespaces for buildah (unshare: ${err:-failed})"
+  skip "buildah cannot isolate here: new namespaces or a private / refused (${err:-unshare failed});" \
+       "in a chroot, / must be a mount point (mount --bind ROOT ROOT)"
 fi
 
 WORK=$(mktemp -d /tmp/modelgate-image.XXXXXX)
