@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # single-quoted $ are for the shell or Go template inside the image
 # Builds the container image the way CI can afford (docker/Dockerfile --target prebuilt: the
 # binaries this build tree already compiled, stripped of debug info, on the Debian 12 runtime
 # stage) with buildah in a throwaway vfs storage, then checks it from inside: the binaries run
@@ -103,7 +104,7 @@ inside sh -c 'echo ok > /var/lib/modelgate/probe && rm /var/lib/modelgate/probe'
 
 # Nothing for compiling in the runtime image.
 dev=$(inside dpkg-query -W -f '${Package}\n' | grep -E -- '-dev$|^(g\+\+|gcc|cpp|clang|cmake|make|binutils)(-[0-9]+)?$' || true)
-[ -z "$dev" ] || fail "compiler or development packages in the runtime image: $(echo $dev)"
+[ -z "$dev" ] || fail "compiler or development packages in the runtime image: ${dev//$'\n'/ }"
 tools=$(inside sh -c 'for t in c++ cc gcc g++ ld as; do command -v "$t" || true; done')
-[ -z "$tools" ] || fail "build tools in the runtime image: $(echo $tools)"
+[ -z "$tools" ] || fail "build tools in the runtime image: ${tools//$'\n'/ }"
 echo "image checks passed: user 10001, ports 8500/9901, volume /var/lib/modelgate, ldd clean, check-config ok, no build tools"
