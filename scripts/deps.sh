@@ -29,6 +29,9 @@ $BUILD_ONLY || PKGS+=(
   nginx-light haproxy
   # the status page in a real browser (driven by npm playwright-core, tests/node)
   chromium
+  # the container image, built and checked without a Docker engine or registry (tests/deploy):
+  # buildah (chroot isolation, so no runc) on a debootstrapped Debian 12 base
+  buildah debootstrap
 )
 # Node.js and npm run the npm test tooling (tests/node); a machine with its own Node keeps it.
 $BUILD_ONLY || command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
