@@ -15,7 +15,7 @@ PKGS=(
   # build
   cmake g++ make pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
-  prometheus-cpp-dev libyaml-cpp-dev libxxhash-dev libboost-dev
+  prometheus-cpp-dev libyaml-cpp-dev libxxhash-dev libboost-dev libnghttp2-dev
   nlohmann-json3-dev libcpp-httplib-dev
 )
 $BUILD_ONLY || PKGS+=(

@@ -56,11 +56,21 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
   MapReader proxy(node, "proxy",
                   {"threads", "max_message_bytes", "drain_seconds", "unary_methods",
                    "descriptor_sets", "max_inflight_calls", "max_client_connections",
-                   "client_idle_timeout_seconds", "upstream"},
+                   "client_idle_timeout_seconds", "upstream", "data_plane"},
                   diag);
   if (const YamlNode* n = proxy.Find("threads")) {
     if (auto v = ReadInt(*n, proxy.PathOf("threads"), diag, 1, kMaxThreads)) {
       out.threads = static_cast<int>(*v);
+    }
+  }
+  if (const YamlNode* n = proxy.Find("data_plane")) {
+    if (auto s = ReadString(*n, proxy.PathOf("data_plane"), diag)) {
+      if (*s == "grpc" || *s == "h2") {
+        out.data_plane = *s;
+      } else {
+        diag.Add(n->pos, proxy.PathOf("data_plane"),
+                   absl::StrCat("must be \"grpc\" or \"h2\", not \"", *s, "\""));
+      }
     }
   }
   if (const YamlNode* n = proxy.Find("max_message_bytes")) {

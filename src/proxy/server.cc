@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
@@ -64,10 +65,14 @@ ProxyServer::~ProxyServer() { Shutdown(); }
 absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Config& config,
                                                                 telemetry::Metrics* metrics,
                                                                 SnapshotHooks hooks) {
-  std::unique_ptr<ProxyServer> self(new ProxyServer(config, metrics, std::move(hooks)));
+  config::Config effective = config;
+  if (const char* plane = std::getenv("MODELGATE_DATA_PLANE"); plane != nullptr && *plane) {
+    effective.proxy.data_plane = plane;
+  }
+  std::unique_ptr<ProxyServer> self(new ProxyServer(effective, metrics, std::move(hooks)));
   {
     MutexLock lock(&self->mu_);
-    auto snap = Snapshot::Build(config, 1, self->pool_, *metrics, self->hooks_);
+    auto snap = Snapshot::Build(effective, 1, self->pool_, *metrics, self->hooks_);
     if (!snap.ok()) return snap.status();
     WarmUp(**snap, self->pool_);
     self->snapshot_ = *snap;
@@ -84,6 +89,40 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
   if (!listener.ok()) return listener.status();
   self->listener_ = std::move(*listener);
   self->port_ = self->listener_->port();
+  auto refused = [metrics](ClientListener::Refusal why) {
+    metrics->ClientConnectionsRejected(why == ClientListener::Refusal::kDescriptors)->Increment();
+    static LogRateLimiter refusal_log(1, std::chrono::seconds(10));
+    MG_LOG_RATE_LIMITED(refusal_log, kWarning, "refusing client connections: ",
+                        why == ClientListener::Refusal::kDescriptors
+                            ? "out of file descriptors"
+                            : "proxy.max_client_connections reached");
+  };
+  auto open_changed = [metrics](int64_t open) {
+    metrics->ClientConnections()->Set(static_cast<double>(open));
+  };
+
+  if (effective.proxy.data_plane == "h2") {
+    h2::PlaneSettings settings;
+    settings.max_message_bytes = config.proxy.max_message_bytes;
+    settings.max_routed_calls =
+        (config.proxy.max_inflight_calls + config.proxy.threads - 1) / config.proxy.threads;
+    settings.client_idle_timeout = absl::Seconds(config.proxy.client_idle_timeout_seconds);
+    h2::PlaneHost host;
+    ProxyServer* server = self.get();
+    host.snapshot = [server] { return server->snapshot(); };
+    host.generation = [server] { return server->generation(); };
+    host.serving = [server] { return server->serving(); };
+    host.stopping = [server] { return server->stopping(); };
+    host.metrics = metrics;
+    auto plane = h2::DataPlane::Start(config.proxy.threads, settings, std::move(host));
+    if (!plane.ok()) return plane.status();
+    self->plane_ = std::move(*plane);
+    self->serving_.store(true, std::memory_order_release);
+    h2::DataPlane* p = self->plane_.get();
+    self->listener_->Start([p](int fd) { p->Adopt(fd); }, refused, open_changed);
+    MG_LOG(kInfo, "data plane: h2 (frame-level, nghttp2), ", config.proxy.threads, " threads");
+    return self;
+  }
 
   grpc::ServerBuilder builder;
   builder.RegisterAsyncGenericService(&self->generic_);
@@ -119,18 +158,8 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
   self->serving_.store(true, std::memory_order_release);
   for (auto& w : self->workers_) w->Start(kAcceptSlotsPerWorker);
   grpc::Server* server = self->server_.get();
-  self->listener_->Start(
-      [server](int fd) { grpc::AddInsecureChannelFromFd(server, fd); },
-      [metrics](ClientListener::Refusal why) {
-        metrics->ClientConnectionsRejected(why == ClientListener::Refusal::kDescriptors)
-            ->Increment();
-        static LogRateLimiter refusal_log(1, std::chrono::seconds(10));
-        MG_LOG_RATE_LIMITED(refusal_log, kWarning, "refusing client connections: ",
-                            why == ClientListener::Refusal::kDescriptors
-                                ? "out of file descriptors"
-                                : "proxy.max_client_connections reached");
-      },
-      [metrics](int64_t open) { metrics->ClientConnections()->Set(static_cast<double>(open)); });
+  self->listener_->Start([server](int fd) { grpc::AddInsecureChannelFromFd(server, fd); },
+                         refused, open_changed);
   return self;
 }
 
@@ -175,6 +204,12 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
       ignored.push_back("proxy.client_idle_timeout_seconds needs a restart");
       effective.proxy.client_idle_timeout_seconds = running_.proxy.client_idle_timeout_seconds;
     }
+    if (config.proxy.data_plane != running_.proxy.data_plane) {
+      effective.proxy.data_plane = running_.proxy.data_plane;
+      if (std::getenv("MODELGATE_DATA_PLANE") == nullptr) {
+        ignored.push_back("proxy.data_plane needs a restart");
+      }
+    }
     if (config.access_log != running_.access_log) {
       ignored.push_back("access_log needs a restart");
       effective.access_log = running_.access_log;
@@ -197,7 +232,7 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
 
 void ProxyServer::Shutdown() {
   MutexLock lock(&shutdown_mu_);
-  if (shut_down_ || server_ == nullptr) return;
+  if (shut_down_ || (server_ == nullptr && plane_ == nullptr)) return;
   shut_down_ = true;
   serving_.store(false, std::memory_order_release);
   stopping_.store(true, std::memory_order_release);
@@ -207,8 +242,12 @@ void ProxyServer::Shutdown() {
                             std::chrono::duration<double>(drain_seconds_));
   MG_LOG(kInfo, "draining for up to ", drain_seconds_, "s");
   listener_->Stop();
-  server_->Shutdown(deadline);
-  for (auto& w : workers_) w->StopAndJoin();
+  if (plane_ != nullptr) {
+    plane_->Shutdown(absl::FromChrono(deadline));
+  } else {
+    server_->Shutdown(deadline);
+    for (auto& w : workers_) w->StopAndJoin();
+  }
   pool_.Stop();
   MG_LOG(kInfo, "stopped");
 }

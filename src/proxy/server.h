@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/mutex.h"
 #include "config/config.h"
+#include "h2/data_plane.h"
 #include "proxy/client_listener.h"
 #include "proxy/snapshot.h"
 #include "proxy/upstream_pool.h"
@@ -74,6 +75,9 @@ class ProxyServer {
   grpc::AsyncGenericService generic_;
   std::unique_ptr<ClientListener> listener_;
   std::unique_ptr<grpc::Server> server_;
+  // proxy.data_plane "h2": the frame-level plane takes the listener's connections instead of
+  // the gRPC server (which is then not started).
+  std::unique_ptr<h2::DataPlane> plane_;
   std::vector<std::unique_ptr<Worker>> workers_;
   int port_ = 0;
 

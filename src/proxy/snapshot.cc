@@ -22,6 +22,16 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
     rt->channel = pool.Get(b);
     rt->stub = std::make_unique<grpc::GenericStub>(rt->channel);
     rt->metrics = metrics.ForBackend(b.name);
+    if (snap->config_.proxy.data_plane == "h2") {
+      auto resolved = h2::ResolveTarget(b.address, b.authority);
+      if (resolved.ok()) {
+        rt->resolved = std::make_shared<const h2::ResolvedTarget>(*std::move(resolved));
+      } else {
+        // Like a gRPC channel whose name does not resolve: calls fail UNAVAILABLE, the snapshot
+        // stands (a backend that is down must not block a reload).
+        rt->resolve_error = std::string(resolved.status().message());
+      }
+    }
     snap->backends_.push_back(std::move(rt));
   }
   for (int i = 0; i < snap->table_->size(); ++i) {

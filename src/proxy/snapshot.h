@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "config/config.h"
 #include "config/unary_methods.h"
+#include "h2/target.h"
 #include "telemetry/access_log.h"
 #include "telemetry/outcome.h"
 #include "telemetry/shadow_sink.h"
@@ -38,6 +39,10 @@ struct BackendRuntime {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<grpc::GenericStub> stub;
   std::unique_ptr<telemetry::BackendMetrics> metrics;
+  // The frame-level data plane's addresses (proxy.data_plane "h2"): resolved when the snapshot
+  // is built; null with resolve_error set when resolution failed.
+  std::shared_ptr<const h2::ResolvedTarget> resolved;
+  std::string resolve_error;
 };
 
 struct ArmRuntime {
