@@ -235,6 +235,11 @@ void ProxyStream::ArmDeadline() {
 
 void ProxyStream::OnDeadline() {
   if (mode_ != Mode::kForward) return;
+  // The route's timeout (not the client's deadline) passing is the backend's error: it was too
+  // slow for what the route allows.
+  if (!deadline_is_clients_) {
+    arm_->backend->metrics->upstream_errors->Increment(kDeadlineExceeded);
+  }
   Fail(kDeadlineExceeded, "Deadline Exceeded");
 }
 
@@ -375,8 +380,7 @@ void ProxyStream::OnUpstreamHeadersDone(bool end_stream) {
     upstream_ended_ = true;
     response_ended_ = true;
     nghttp2_submit_response(conn_->session(), id_, nva_.data(), nva_.size(), nullptr);
-    BackendAnswered();
-    Count(UpstreamStatus());
+    CountBackendAnswer();
     mode_ = Mode::kDone;
   } else {
     nghttp2_data_provider prd;
@@ -438,8 +442,7 @@ ssize_t ProxyStream::ReadForClient(uint8_t* buf, size_t len, uint32_t* flags) {
         if (!HopByHop(f.n()) && !f.n().empty() && f.n()[0] != ':') nva_.push_back(Nv(f.n(), f.v()));
       }
       nghttp2_submit_trailer(conn_->session(), id_, nva_.data(), nva_.size());
-      BackendAnswered();
-      Count(UpstreamStatus());
+      CountBackendAnswer();
     }
     *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
     return 0;
@@ -476,10 +479,14 @@ void ProxyStream::SubmitTrailers(int code, const std::string& message) {
 
 void ProxyStream::OnResponseEndSent() {}
 
-void ProxyStream::BackendAnswered() {
+void ProxyStream::CountBackendAnswer() {
   // The backend answered (whatever the status): it is reachable.
   std::atomic<int>& failures = arm_->spec->health->consecutive_failures;
   if (failures.load(std::memory_order_relaxed) != 0) failures.store(0, std::memory_order_relaxed);
+  const int code = UpstreamStatus();
+  // Its own non-OK status is its error (UNIMPLEMENTED included), as on the grpc plane.
+  if (code != kOk) arm_->backend->metrics->upstream_errors->Increment(code);
+  Count(code);
 }
 
 // --- failures and the end -------------------------------------------------------------------

@@ -97,7 +97,8 @@ class ProxyStream {
   void LogCall(int code, double seconds);
   int MapCancellation(int code) const;
   int UpstreamStatus() const;
-  void BackendAnswered();  // grpc-status of the upstream's trailers, -1 if none
+  // Resets the backend's failure streak, counts its non-OK status as its error and the call.
+  void CountBackendAnswer();
 
   LoopEnv* const env_;
   ServerConn* const conn_;
