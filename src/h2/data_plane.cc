@@ -8,6 +8,7 @@
 
 #include "h2/proxy_stream.h"
 #include "h2/server_conn.h"
+#include "h2/shadow_legs.h"
 #include "h2/upstream.h"
 #include "proxy/snapshot.h"
 
@@ -18,7 +19,8 @@ LoopEnv::LoopEnv(int shard, const PlaneSettings& settings, const PlaneHost* host
       settings_(settings),
       host_(host),
       rng_(std::random_device{}() ^ (static_cast<uint64_t>(shard) << 32)),
-      upstreams_(std::make_unique<UpstreamPool>(this)) {}
+      upstreams_(std::make_unique<UpstreamPool>(this)),
+      shadows_(std::make_unique<ShadowLegs>(this)) {}
 
 LoopEnv::~LoopEnv() = default;
 
@@ -84,6 +86,7 @@ void DataPlane::DrainStep(LoopEnv* env, absl::Time deadline, absl::Time quiet_af
   if ((streams == 0 && now >= quiet_after) || now >= deadline) {
     std::vector<ServerConn*> conns(env->connections().begin(), env->connections().end());
     for (ServerConn* c : conns) c->Close("shutting down");
+    env->shadows().CancelAll();
     env->upstreams().CloseAll();
     env->loop().Stop();
     return;

@@ -1,6 +1,7 @@
 // What the connections and streams of one event loop share: the loop, the routing snapshot (a
 // cached pointer refreshed when its generation changes), admission, the upstream connections,
-// health watchers, and the data plane's settings. One per data-plane thread; touched only by it.
+// health watchers, shadow copies, and the data plane's settings. One per data-plane thread;
+// touched only by it.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,7 @@ namespace modelgate::h2 {
 
 class ProxyStream;
 class ServerConn;
+class ShadowLegs;
 class UpstreamPool;
 
 struct PlaneSettings {
@@ -61,6 +63,7 @@ class LoopEnv {
   bool stopping() const { return host_->stopping(); }
   const std::shared_ptr<const proxy::Snapshot>& CurrentSnapshot();
   UpstreamPool& upstreams() { return *upstreams_; }
+  ShadowLegs& shadows() { return *shadows_; }
 
   bool TryStartRoutedCall() {
     if (routed_calls_ >= settings_.max_routed_calls) return false;
@@ -87,6 +90,7 @@ class LoopEnv {
   uint64_t generation_ = 0;
   int64_t routed_calls_ = 0;
   std::unique_ptr<UpstreamPool> upstreams_;
+  std::unique_ptr<ShadowLegs> shadows_;  // after upstreams_: destroyed first
   absl::flat_hash_set<ProxyStream*> watchers_;
   absl::flat_hash_set<ServerConn*> conns_;
 };

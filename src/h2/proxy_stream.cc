@@ -9,6 +9,7 @@
 #include "common/log_rate_limit.h"
 #include "grpc/health/v1/health.pb.h"
 #include "h2/grpc_timeout.h"
+#include "h2/grpc_wire.h"
 #include "h2/loop_env.h"
 #include "h2/server_conn.h"
 #include "h2/upstream.h"
@@ -22,90 +23,7 @@ namespace {
 constexpr std::string_view kHealthCheck = "/grpc.health.v1.Health/Check";
 constexpr std::string_view kHealthWatch = "/grpc.health.v1.Health/Watch";
 constexpr std::string_view kFeedback = "/modelgate.feedback.v1.Feedback/RecordClicks";
-constexpr int kOk = 0, kCancelled = 1, kUnknown = 2, kDeadlineExceeded = 4, kNotFound = 5,
-              kPermissionDenied = 7, kResourceExhausted = 8, kUnimplemented = 12, kInternal = 13,
-              kUnavailable = 14, kUnauthenticated = 16, kInvalidArgument = 3;
-
 constinit LogRateLimiter shed_log(1, std::chrono::seconds(1));
-
-nghttp2_nv Nv(std::string_view name, std::string_view value, uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
-  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                    value.size(), flags};
-}
-// Static strings: nghttp2 need not copy them.
-nghttp2_nv StaticNv(std::string_view name, std::string_view value) {
-  return Nv(name, value, NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE);
-}
-
-// Connection-specific fields (RFC 9113 §8.2.2) never cross the proxy.
-bool HopByHop(std::string_view name) {
-  return name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
-         name == "transfer-encoding" || name == "upgrade" || name == "te" || name == "host";
-}
-
-// grpc-message is percent-encoded (gRPC over HTTP/2).
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (c >= 0x20 && c <= 0x7e && c != '%') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
-// What a gRPC client makes of an HTTP status without grpc-status (gRPC's http-grpc-status-mapping).
-int CodeForHttpStatus(int http) {
-  switch (http) {
-    case 200: return kUnknown;
-    case 400: return kInternal;
-    case 401: return kUnauthenticated;
-    case 403: return kPermissionDenied;
-    case 404: return kUnimplemented;
-    case 429: case 502: case 503: case 504: return kUnavailable;
-    default: return kUnknown;
-  }
-}
-
-// What a gRPC client makes of a RST_STREAM error code.
-int CodeForReset(uint32_t error_code) {
-  switch (error_code) {
-    case NGHTTP2_REFUSED_STREAM: return kUnavailable;
-    case NGHTTP2_CANCEL: return kCancelled;
-    case NGHTTP2_ENHANCE_YOUR_CALM: return kResourceExhausted;
-    case NGHTTP2_INADEQUATE_SECURITY: return kPermissionDenied;
-    default: return kInternal;
-  }
-}
-
-std::string Frame(const std::string& message) {
-  std::string out(5, '\0');
-  const uint32_t n = static_cast<uint32_t>(message.size());
-  out[1] = static_cast<char>(n >> 24);
-  out[2] = static_cast<char>(n >> 16);
-  out[3] = static_cast<char>(n >> 8);
-  out[4] = static_cast<char>(n);
-  out += message;
-  return out;
-}
-
-// The one message of a unary request body, or false when it is not exactly one message.
-bool Unframe(const ByteQueue& body, std::string* message, bool* compressed) {
-  if (body.size() < 5) return false;
-  const uint8_t* p = body.data();
-  const size_t n = (size_t{p[1]} << 24) | (size_t{p[2]} << 16) | (size_t{p[3]} << 8) | p[4];
-  if (body.size() != 5 + n) return false;
-  *compressed = p[0] != 0;
-  message->assign(reinterpret_cast<const char*>(p + 5), n);
-  return true;
-}
 
 ssize_t ReadForClientCb(nghttp2_session* /*session*/, int32_t /*stream_id*/, uint8_t* buf,
                         size_t length, uint32_t* flags, nghttp2_data_source* source,
@@ -121,6 +39,8 @@ ProxyStream::ProxyStream(LoopEnv* env, ServerConn* conn, int32_t id)
 ProxyStream::~ProxyStream() {
   env_->loop().CancelTimer(deadline_timer_);
   ResetUpstream(NGHTTP2_CANCEL);
+  answer_leg_ = nullptr;
+  whole_.reset();  // cancels legs still running (their outcomes are recorded)
   if (mode_ == Mode::kHealthWatch) env_->RemoveWatcher(this);
   if (route_ != nullptr && !counted_) Count(MapCancellation(kCancelled));
   if (inflight_counted_) route_->inflight->Decrement();
@@ -209,7 +129,8 @@ void ProxyStream::Route() {
   route_->inflight->Increment();
   inflight_counted_ = true;
   arm_ = &route_->arms[plan_.primary];
-  mode_ = Mode::kForward;
+  unary_ = snapshot_->IsUnary(path_);
+  mode_ = NeedsWholeMessages() ? Mode::kWhole : Mode::kForward;
 
   if (auto t = request_headers_.Get("grpc-timeout")) {
     if (auto d = ParseGrpcTimeout(*t)) deadline_ = env_->loop().now() + *d;
@@ -222,7 +143,120 @@ void ProxyStream::Route() {
     }
   }
   ArmDeadline();
+  if (mode_ == Mode::kWhole) {
+    if (client_ended_) StartWholePlan();
+    return;
+  }
   StartUpstream();
+}
+
+bool ProxyStream::NeedsWholeMessages() {
+  // Multi-leg plans need whole messages, so they apply to methods known to be unary; a
+  // streaming call runs its primary alone.
+  if (!unary_) return false;
+  if (!plan_.single_leg()) return true;
+  // A single leg is forwarded frame by frame, unless the route's monitor samples this call's
+  // messages.
+  telemetry::OutcomeSink* sink = route_->sink.get();
+  if (sink == nullptr) return false;
+  telemetry::Outcome o;
+  o.shard = env_->shard();
+  o.arm = plan_.primary;
+  o.role = arm_->spec->role;
+  o.code = kOk;
+  o.keyed = plan_.keyed;
+  o.key_hash = plan_.key_hash;
+  o.weight_epoch = route_->weight_epoch;
+  payload_chosen_ = sink->WantsPayload(o, env_->rng());
+  return payload_chosen_;
+}
+
+void ProxyStream::StartWholePlan() {
+  if (request_scan_.messages() == 0) {
+    Fail(kInternal, "modelgate: client half-closed a unary call without a request");
+    return;
+  }
+  if (request_scan_.messages() > 1 || !request_scan_.at_boundary()) {
+    Fail(kInternal, "modelgate: a unary call must carry exactly one request message");
+    return;
+  }
+  auto request = std::make_shared<LegRequest>();
+  request->path = std::string(path_);
+  request->body.assign(reinterpret_cast<const char*>(to_upstream_.data()), to_upstream_.size());
+  to_upstream_.Release();
+  for (const HeaderList::Field& f : request_headers_.fields()) {
+    const std::string_view n = f.n();
+    if (n.empty() || n[0] == ':' || HopByHop(n) || n == "grpc-timeout") continue;
+    request->headers.emplace_back(std::string(n), std::string(f.v()));
+  }
+  UnaryPlan::Call call;
+  call.snapshot = snapshot_;
+  call.route = route_;
+  call.plan = plan_;
+  call.request = std::move(request);
+  call.deadline = deadline_;
+  call.deadline_is_clients = deadline_is_clients_;
+  call.request_id = std::string(request_headers_.Get("x-request-id").value_or(""));
+  call.payload_chosen = payload_chosen_;
+  whole_ = std::make_unique<UnaryPlan>(env_, this, std::move(call));
+  whole_->Start();
+}
+
+void ProxyStream::CollectResponseHeaders(const HeaderList& headers) {
+  nva_.clear();
+  for (const HeaderList::Field& f : headers.fields()) {
+    const std::string_view n = f.n();
+    if (n.empty() || HopByHop(n) || (n[0] == ':' && n != ":status")) continue;
+    nva_.push_back(Nv(n, f.v()));
+  }
+  if (route_->route->arm_header) nva_.push_back(Nv("x-modelgate-arm", arm_->spec->name));
+}
+
+void ProxyStream::RespondWithLeg(const UpstreamLeg& leg) {
+  if (mode_ != Mode::kWhole) return;
+  arm_ = &route_->arms[leg.arm()];
+  if (leg.local()) {
+    Fail(leg.code(), leg.message());
+    return;
+  }
+  env_->loop().CancelTimer(deadline_timer_);
+  CollectResponseHeaders(leg.headers());
+  response_started_ = true;
+  if (leg.trailers().empty()) {
+    // Trailers-only, as the backend sent it.
+    response_ended_ = true;
+    mode_ = Mode::kDone;
+    nghttp2_submit_response(conn_->session(), id_, nva_.data(), nva_.size(), nullptr);
+    Count(leg.code());
+  } else {
+    response_bytes_ = static_cast<int64_t>(leg.body().size());
+    to_client_.Append(reinterpret_cast<const uint8_t*>(leg.body().data()), leg.body().size());
+    answer_leg_ = &leg;
+    nghttp2_data_provider prd;
+    prd.source.ptr = this;
+    prd.read_callback = &ReadForClientCb;
+    nghttp2_submit_response(conn_->session(), id_, nva_.data(), nva_.size(), &prd);
+  }
+  conn_->WantFlush();
+}
+
+void ProxyStream::RespondMerged(routing::MergeResult merged, const UpstreamLeg& metadata_leg) {
+  if (mode_ != Mode::kWhole) return;
+  env_->loop().CancelTimer(deadline_timer_);
+  arm_ = &route_->arms[metadata_leg.arm()];
+  CollectResponseHeaders(metadata_leg.headers());
+  for (const auto& [key, value] : merged.metadata) nva_.push_back(Nv(key, value));
+  const std::string body = Frame(std::string(merged.response));
+  response_bytes_ = static_cast<int64_t>(body.size());
+  to_client_.Append(reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  answer_leg_ = &metadata_leg;
+  answer_merged_ = true;
+  response_started_ = true;
+  nghttp2_data_provider prd;
+  prd.source.ptr = this;
+  prd.read_callback = &ReadForClientCb;
+  nghttp2_submit_response(conn_->session(), id_, nva_.data(), nva_.size(), &prd);
+  conn_->WantFlush();
 }
 
 void ProxyStream::ArmDeadline() {
@@ -234,7 +268,11 @@ void ProxyStream::ArmDeadline() {
 }
 
 void ProxyStream::OnDeadline() {
-  if (mode_ != Mode::kForward) return;
+  if (mode_ == Mode::kWhole && whole_ == nullptr) {
+    Fail(kDeadlineExceeded, "Deadline Exceeded");  // still gathering the request
+    return;
+  }
+  if (mode_ != Mode::kForward) return;  // a whole plan's legs keep the deadline themselves
   // The route's timeout (not the client's deadline) passing is the backend's error: it was too
   // slow for what the route allows.
   if (!deadline_is_clients_) {
@@ -302,6 +340,25 @@ void ProxyStream::OnClientData(const uint8_t* data, size_t len) {
       ResumeUpstreamData();
       return;
     }
+    case Mode::kWhole: {
+      // Gathered whole, bounded by the message limit: the credit goes straight back.
+      nghttp2_session_consume(cs, id_, len);
+      conn_->WantFlush();
+      if (whole_ != nullptr) return;  // bytes after the one message: the plan has it
+      const int64_t limit = env_->settings().max_message_bytes;
+      if (const int64_t big = request_scan_.Feed(data, len, limit); big >= 0) {
+        Fail(kResourceExhausted,
+             absl::StrCat("modelgate: request message of ", big,
+                          " bytes is larger than proxy.max_message_bytes (", limit, ")"));
+        return;
+      }
+      if (static_cast<int64_t>(to_upstream_.size() + len) > limit + 5) {
+        Fail(kInternal, "modelgate: a unary call must carry exactly one request message");
+        return;
+      }
+      to_upstream_.Append(data, len);
+      return;
+    }
     case Mode::kLocalUnary:
       // modelgate's own methods take small requests: bounded by the message limit.
       nghttp2_session_consume(cs, id_, len);
@@ -325,6 +382,8 @@ void ProxyStream::OnClientEnd() {
     AnswerLocalUnary();
   } else if (mode_ == Mode::kForward) {
     ResumeUpstreamData();
+  } else if (mode_ == Mode::kWhole && whole_ == nullptr) {
+    StartWholePlan();
   }
 }
 
@@ -367,13 +426,7 @@ void ProxyStream::OnUpstreamHeadersDone(bool end_stream) {
     return;
   }
   upstream_headers_seen_ = true;
-  nva_.clear();
-  for (const HeaderList::Field& f : response_headers_.fields()) {
-    const std::string_view n = f.n();
-    if (n.empty() || HopByHop(n) || (n[0] == ':' && n != ":status")) continue;
-    nva_.push_back(Nv(n, f.v()));
-  }
-  if (route_->route->arm_header) nva_.push_back(Nv("x-modelgate-arm", arm_->spec->name));
+  CollectResponseHeaders(response_headers_);
   response_started_ = true;
   if (end_stream) {
     // Trailers-only: one HEADERS frame carries the status.
@@ -427,6 +480,26 @@ ssize_t ProxyStream::ReadForClient(uint8_t* buf, size_t len, uint32_t* flags) {
   if (final_pending_) {
     final_pending_ = false;
     SubmitTrailers(final_code_, final_message_);
+    *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    return 0;
+  }
+  if (answer_leg_ != nullptr) {
+    // A whole plan's answer: the message went out, the answering leg's trailers follow (for a
+    // merge: OK, with the leg's own fields but not its gRPC status).
+    const UpstreamLeg& leg = *answer_leg_;
+    answer_leg_ = nullptr;
+    response_ended_ = true;
+    mode_ = Mode::kDone;
+    nva_.clear();
+    for (const HeaderList::Field& f : leg.trailers().fields()) {
+      const std::string_view n = f.n();
+      if (n.empty() || n[0] == ':' || HopByHop(n)) continue;
+      if (answer_merged_ && n.starts_with("grpc-")) continue;
+      nva_.push_back(Nv(n, f.v()));
+    }
+    if (answer_merged_) nva_.push_back(StaticNv("grpc-status", "0"));
+    nghttp2_submit_trailer(conn_->session(), id_, nva_.data(), nva_.size());
+    Count(answer_merged_ ? kOk : leg.code());
     *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
     return 0;
   }
@@ -598,7 +671,9 @@ void ProxyStream::Count(int code) {
   if (route_ != nullptr) {
     arm_->metrics->requests->Increment(code);
     arm_->metrics->duration->Observe(seconds);
-    if (telemetry::OutcomeSink* sink = route_->sink.get()) {
+    // A whole plan's legs record their own outcomes.
+    telemetry::OutcomeSink* sink = whole_ == nullptr ? route_->sink.get() : nullptr;
+    if (sink != nullptr) {
       telemetry::Outcome o;
       o.shard = env_->shard();
       o.arm = plan_.primary;
@@ -641,13 +716,22 @@ void ProxyStream::LogCall(int code, double seconds) {
   if (route_ != nullptr) {
     e.route = route_->route->name;
     e.arm = arm_->spec->name;
+    // What became of the plan's shadow copies and merge: only unary methods have them.
     for (const proxy::ArmRuntime& a : route_->arms) {
       if (a.spec->role == routing::ArmRole::kShadow) {
-        e.shadow = "streaming";
+        e.shadow = whole_ != nullptr       ? whole_->ShadowOutcome()
+                   : !unary_               ? "streaming"
+                   : plan_.shadows.empty() ? "sampled_out"
+                                           : "not_sent";
         break;
       }
     }
-    if (route_->merger != nullptr) e.interleave = "streaming";
+    if (route_->merger != nullptr) {
+      e.interleave = whole_ != nullptr     ? whole_->InterleaveOutcome()
+                     : !unary_             ? "streaming"
+                     : plan_.merge.empty() ? "not_merged"
+                                           : "not_sent";
+    }
   }
   log->Record(env_->shard(), std::move(e));
 }
@@ -678,13 +762,18 @@ void ProxyStream::SendResponse(std::string body, bool end) {
 void ProxyStream::AnswerLocalUnary() {
   if (mode_ != Mode::kLocalUnary) return;
   std::string message;
+  std::string_view framed;
   bool compressed = false;
-  if (!Unframe(to_upstream_, &message, &compressed) || compressed) {
+  if (!Unframe(std::string_view(reinterpret_cast<const char*>(to_upstream_.data()),
+                                to_upstream_.size()),
+               &framed, &compressed) ||
+      compressed) {
     Fail(local_ == Local::kFeedback ? kInvalidArgument : kInternal,
          local_ == Local::kFeedback ? "modelgate: missing RecordClicksRequest"
                                     : "modelgate: missing health check request");
     return;
   }
+  message.assign(framed);
   to_upstream_.Release();
   if (local_ == Local::kFeedback) {
     absl::StatusOr<std::string> response =

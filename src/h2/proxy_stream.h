@@ -25,6 +25,8 @@
 #include "h2/event_loop.h"
 #include "h2/header_list.h"
 #include "h2/message_scanner.h"
+#include "h2/unary_plan.h"
+#include "h2/upstream_stream.h"
 #include "routing/plan.h"
 
 namespace modelgate::proxy {
@@ -39,10 +41,10 @@ class LoopEnv;
 class ServerConn;
 class UpstreamConn;
 
-class ProxyStream {
+class ProxyStream final : public UpstreamStream, public UnaryPlan::Responder {
  public:
   ProxyStream(LoopEnv* env, ServerConn* conn, int32_t id);
-  ~ProxyStream();
+  ~ProxyStream() override;
   ProxyStream(const ProxyStream&) = delete;
   ProxyStream& operator=(const ProxyStream&) = delete;
 
@@ -62,25 +64,34 @@ class ProxyStream {
   // Our final status went out in a frame with END_STREAM.
   void OnResponseEndSent();
 
-  // --- the upstream side (UpstreamConn's session callbacks) ---
-  void OnUpstreamHeader(nghttp2_rcbuf* name, nghttp2_rcbuf* value);
-  void OnUpstreamHeadersDone(bool end_stream);
-  void OnUpstreamData(const uint8_t* data, size_t len);
-  void OnUpstreamEnd();
-  // The upstream stream is gone: `refused` (REFUSED_STREAM, or above a GOAWAY's last stream id)
-  // means the backend never processed it; `why` names a connection failure, else null.
-  void OnUpstreamClosed(uint32_t error_code, bool refused, const char* why);
-  ssize_t ReadForUpstream(uint8_t* buf, size_t len, uint32_t* flags);
+  // --- the upstream side (UpstreamStream) ---
+  void OnUpstreamHeader(nghttp2_rcbuf* name, nghttp2_rcbuf* value) override;
+  void OnUpstreamHeadersDone(bool end_stream) override;
+  void OnUpstreamData(const uint8_t* data, size_t len) override;
+  void OnUpstreamEnd() override;
+  void OnUpstreamClosed(uint32_t error_code, bool refused, const char* why) override;
+  ssize_t ReadForUpstream(uint8_t* buf, size_t len, uint32_t* flags) override;
 
   // Health Watch streams: the serving status may have changed.
   void PushHealth();
 
+  // --- whole-message plans (UnaryPlan::Responder) ---
+  void RespondWithLeg(const UpstreamLeg& leg) override;
+  void RespondMerged(routing::MergeResult merged, const UpstreamLeg& metadata_leg) override;
+
  private:
-  enum class Mode { kHeaders, kLocalUnary, kHealthWatch, kForward, kDone };
+  // kForward: frames pass through to one upstream stream. kWhole: a unary call whose plan
+  // needs whole messages (UnaryPlan): the request is gathered, then the plan runs.
+  enum class Mode { kHeaders, kLocalUnary, kHealthWatch, kForward, kWhole, kDone };
   enum class Local { kNone, kHealthCheck, kHealthWatch, kFeedback };
 
   void Route();
   void StartUpstream();
+  // Whether this call's plan needs whole messages (and so kWhole).
+  bool NeedsWholeMessages();
+  void StartWholePlan();
+  // The response headers of a backend's answer passed on, plus the arm header.
+  void CollectResponseHeaders(const HeaderList& headers);
   void ArmDeadline();
   void OnDeadline();
   // Answers the client with `code` (trailers-only when nothing was sent yet, else trailers
@@ -121,6 +132,13 @@ class ProxyStream {
   EventLoop::TimerId deadline_timer_ = 0;
   bool routed_admitted_ = false;
   bool inflight_counted_ = false;
+  bool unary_ = false;  // the method is declared unary (proxy.unary_methods / descriptor sets)
+
+  // Whole-message plans.
+  std::unique_ptr<UnaryPlan> whole_;
+  bool payload_chosen_ = false;
+  const UpstreamLeg* answer_leg_ = nullptr;  // whose trailers end the answer being sent
+  bool answer_merged_ = false;  // the answer is a merge: grpc-status 0, the leg's other trailers
 
   // Client → upstream.
   ByteQueue to_upstream_;

@@ -11,7 +11,6 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "h2/proxy_stream.h"
 
 namespace modelgate::h2 {
 namespace {
@@ -24,7 +23,7 @@ struct ClientCallbacks {
 ssize_t ReadForUpstream(nghttp2_session* /*session*/, int32_t /*stream_id*/, uint8_t* buf,
                         size_t length, uint32_t* flags, nghttp2_data_source* source,
                         void* /*user*/) {
-  return static_cast<ProxyStream*>(source->ptr)->ReadForUpstream(buf, length, flags);
+  return static_cast<UpstreamStream*>(source->ptr)->ReadForUpstream(buf, length, flags);
 }
 
 }  // namespace
@@ -117,7 +116,7 @@ void UpstreamConn::ArmIdleTimer() {
   });
 }
 
-int32_t UpstreamConn::Submit(ProxyStream* stream, const nghttp2_nv* nva, size_t n) {
+int32_t UpstreamConn::Submit(UpstreamStream* stream, const nghttp2_nv* nva, size_t n) {
   nghttp2_data_provider prd;
   prd.source.ptr = stream;
   prd.read_callback = &h2::ReadForUpstream;
@@ -138,7 +137,7 @@ void UpstreamConn::Detach(int32_t id) {
 void UpstreamConn::OnClosed(const char* why) {
   loop()->CancelTimer(timer_);
   pool_->Forget(this, connecting_ || streams_.size() > 0);
-  absl::flat_hash_map<int32_t, ProxyStream*> streams;
+  absl::flat_hash_map<int32_t, UpstreamStream*> streams;
   streams.swap(streams_);
   for (auto& [id, s] : streams) {
     // Streams above a GOAWAY's last id were never processed; so were all streams of a
@@ -152,7 +151,7 @@ int UpstreamConn::OnHeader(nghttp2_session* session, const nghttp2_frame* frame,
                            nghttp2_rcbuf* name, nghttp2_rcbuf* value, uint8_t /*flags*/,
                            void* /*user*/) {
   if (frame->hd.type != NGHTTP2_HEADERS) return 0;
-  auto* s = static_cast<ProxyStream*>(
+  auto* s = static_cast<UpstreamStream*>(
       nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
   if (s != nullptr) s->OnUpstreamHeader(name, value);
   return 0;
@@ -166,7 +165,7 @@ int UpstreamConn::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* fra
     self->goaway_last_id_ = frame->goaway.last_stream_id;
     return 0;
   }
-  auto* s = static_cast<ProxyStream*>(
+  auto* s = static_cast<UpstreamStream*>(
       nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
   if (s == nullptr) return 0;
   const bool end = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
@@ -180,7 +179,7 @@ int UpstreamConn::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* fra
 
 int UpstreamConn::OnDataChunk(nghttp2_session* session, uint8_t /*flags*/, int32_t stream_id,
                               const uint8_t* data, size_t len, void* /*user*/) {
-  auto* s = static_cast<ProxyStream*>(nghttp2_session_get_stream_user_data(session, stream_id));
+  auto* s = static_cast<UpstreamStream*>(nghttp2_session_get_stream_user_data(session, stream_id));
   if (s != nullptr) {
     s->OnUpstreamData(data, len);
   } else {
@@ -194,7 +193,7 @@ int UpstreamConn::OnStreamClose(nghttp2_session* session, int32_t stream_id,
   auto* self = static_cast<UpstreamConn*>(user);
   auto it = self->streams_.find(stream_id);
   if (it == self->streams_.end()) return 0;
-  ProxyStream* s = it->second;
+  UpstreamStream* s = it->second;
   self->streams_.erase(it);
   nghttp2_session_set_stream_user_data(session, stream_id, nullptr);
   self->last_active_ = self->loop()->now();

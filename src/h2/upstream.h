@@ -18,10 +18,10 @@
 #include "h2/connection.h"
 #include "h2/loop_env.h"
 #include "h2/target.h"
+#include "h2/upstream_stream.h"
 
 namespace modelgate::h2 {
 
-class ProxyStream;
 class UpstreamPool;
 
 class UpstreamConn final : public Connection {
@@ -31,8 +31,8 @@ class UpstreamConn final : public Connection {
                                std::string* error);
 
   // Submits a request for `stream`; its stream id, or a negative nghttp2 error.
-  int32_t Submit(ProxyStream* stream, const nghttp2_nv* nva, size_t n);
-  // `id` no longer reports to its ProxyStream (which is going away or moved on).
+  int32_t Submit(UpstreamStream* stream, const nghttp2_nv* nva, size_t n);
+  // `id` no longer reports to its stream (which is going away or moved on).
   void Detach(int32_t id);
   bool usable() const { return !closed() && !goaway_; }
   const std::string& key() const { return key_; }
@@ -53,7 +53,7 @@ class UpstreamConn final : public Connection {
   LoopEnv* const env_;
   UpstreamPool* pool_;
   const std::string key_;
-  absl::flat_hash_map<int32_t, ProxyStream*> streams_;
+  absl::flat_hash_map<int32_t, UpstreamStream*> streams_;
   bool goaway_ = false;
   int32_t goaway_last_id_ = 0;
   EventLoop::TimerId timer_ = 0;  // connect timeout, then idle timeout

@@ -121,15 +121,6 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
     h2::DataPlane* p = self->plane_.get();
     self->listener_->Start([p](int fd) { p->Adopt(fd); }, refused, open_changed);
     MG_LOG(kInfo, "data plane: h2 (frame-level, nghttp2), ", config.proxy.threads, " threads");
-    for (const config::Route& r : effective.routes) {
-      // Plans with more than one leg need whole messages; the h2 plane forwards frames and
-      // does not reassemble them yet (issue 13's remaining work).
-      if (r.strategy == "canary" || r.strategy == "shadow" || r.strategy == "interleave") {
-        MG_LOG(kWarning, "route \"", r.name, "\" (", r.strategy,
-               "): the h2 data plane runs each call's primary arm only: no fallback, shadow "
-               "copies, merges or payload monitors yet; use proxy.data_plane: grpc for them");
-      }
-    }
     return self;
   }
 
