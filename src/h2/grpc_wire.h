@@ -33,6 +33,8 @@ inline nghttp2_nv StaticNv(std::string_view name, std::string_view value) {
 bool HopByHop(std::string_view name);
 // grpc-message is percent-encoded.
 std::string PercentEncode(std::string_view s);
+// Its decoding; a malformed escape is kept as it is (gRPC's clients do the same).
+std::string PercentDecode(std::string_view s);
 // What a gRPC client makes of an HTTP status without grpc-status (http-grpc-status-mapping).
 int CodeForHttpStatus(int http);
 // What a gRPC client makes of a RST_STREAM error code.

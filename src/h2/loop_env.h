@@ -35,7 +35,6 @@ struct PlaneSettings {
   int32_t stream_window = 1 << 20;             // per stream, both sides
   int32_t connection_window = 16 << 20;        // per connection, both sides
   absl::Duration client_idle_timeout = absl::Minutes(5);  // ZeroDuration: never
-  absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration upstream_idle_timeout = absl::Minutes(5);
   absl::Duration keepalive_interval = absl::Seconds(30);  // PING of idle client connections
 };

@@ -39,7 +39,7 @@ ProxyStream::ProxyStream(LoopEnv* env, ServerConn* conn, int32_t id)
 ProxyStream::~ProxyStream() {
   env_->loop().CancelTimer(deadline_timer_);
   ResetUpstream(NGHTTP2_CANCEL);
-  answer_leg_ = nullptr;
+  answer_leg_ = answered_ = nullptr;
   whole_.reset();  // cancels legs still running (their outcomes are recorded)
   if (mode_ == Mode::kHealthWatch) env_->RemoveWatcher(this);
   if (route_ != nullptr && !counted_) Count(MapCancellation(kCancelled));
@@ -215,6 +215,7 @@ void ProxyStream::CollectResponseHeaders(const HeaderList& headers) {
 void ProxyStream::RespondWithLeg(const UpstreamLeg& leg) {
   if (mode_ != Mode::kWhole) return;
   arm_ = &route_->arms[leg.arm()];
+  answered_ = &leg;
   if (leg.local()) {
     Fail(leg.code(), leg.message());
     return;
@@ -229,7 +230,7 @@ void ProxyStream::RespondWithLeg(const UpstreamLeg& leg) {
     nghttp2_submit_response(conn_->session(), id_, nva_.data(), nva_.size(), nullptr);
     Count(leg.code());
   } else {
-    response_bytes_ = static_cast<int64_t>(leg.body().size());
+    response_bytes_ = std::max<int64_t>(0, static_cast<int64_t>(leg.body().size()) - 5);
     to_client_.Append(reinterpret_cast<const uint8_t*>(leg.body().data()), leg.body().size());
     answer_leg_ = &leg;
     nghttp2_data_provider prd;
@@ -244,10 +245,11 @@ void ProxyStream::RespondMerged(routing::MergeResult merged, const UpstreamLeg& 
   if (mode_ != Mode::kWhole) return;
   env_->loop().CancelTimer(deadline_timer_);
   arm_ = &route_->arms[metadata_leg.arm()];
+  answered_ = &metadata_leg;
   CollectResponseHeaders(metadata_leg.headers());
   for (const auto& [key, value] : merged.metadata) nva_.push_back(Nv(key, value));
   const std::string body = Frame(std::string(merged.response));
-  response_bytes_ = static_cast<int64_t>(body.size());
+  response_bytes_ = static_cast<int64_t>(merged.response.size());
   to_client_.Append(reinterpret_cast<const uint8_t*>(body.data()), body.size());
   answer_leg_ = &metadata_leg;
   answer_merged_ = true;
@@ -557,8 +559,11 @@ void ProxyStream::CountBackendAnswer() {
   std::atomic<int>& failures = arm_->spec->health->consecutive_failures;
   if (failures.load(std::memory_order_relaxed) != 0) failures.store(0, std::memory_order_relaxed);
   const int code = UpstreamStatus();
-  // Its own non-OK status is its error (UNIMPLEMENTED included), as on the grpc plane.
-  if (code != kOk) arm_->backend->metrics->upstream_errors->Increment(code);
+  // Its own non-OK status is its error (UNIMPLEMENTED included), except the client's own
+  // deadline passing (the backend enforces the grpc-timeout we forwarded, and may say so first).
+  if (code != kOk && !(deadline_is_clients_ && code == kDeadlineExceeded)) {
+    arm_->backend->metrics->upstream_errors->Increment(code);
+  }
   Count(code);
 }
 
@@ -701,13 +706,17 @@ void ProxyStream::LogCall(int code, double seconds) {
   e.code = code;
   e.latency_ms = seconds * 1e3;
   e.request_id = std::string(request_headers_.Get("x-request-id").value_or(""));
-  e.request_bytes = request_bytes_;
-  e.response_bytes = response_bytes_;
+  // Message bytes, as a gRPC client counts them: the DATA less each message's 5-byte prefix.
+  e.request_bytes = std::max<int64_t>(0, request_bytes_ - 5 * request_scan_.messages());
+  e.response_bytes = std::max<int64_t>(0, response_bytes_ - 5 * response_scan_.messages());
   if (code != kOk) {
     if (!final_message_.empty()) {
       e.message = final_message_;
-    } else if (auto m = trailers_.Get("grpc-message")) {
-      e.message = std::string(*m);
+    } else {
+      // The backend's message, from its trailers or a trailers-only answer.
+      const HeaderList& t = answered_ != nullptr ? answered_->trailers() : trailers_;
+      const HeaderList& h = answered_ != nullptr ? answered_->headers() : response_headers_;
+      if (auto m = (t.empty() ? h : t).Get("grpc-message")) e.message = PercentDecode(*m);
     }
   }
   if (e.message.size() > telemetry::kAccessLogMaxMessageBytes) {

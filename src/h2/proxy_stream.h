@@ -138,6 +138,7 @@ class ProxyStream final : public UpstreamStream, public UnaryPlan::Responder {
   std::unique_ptr<UnaryPlan> whole_;
   bool payload_chosen_ = false;
   const UpstreamLeg* answer_leg_ = nullptr;  // whose trailers end the answer being sent
+  const UpstreamLeg* answered_ = nullptr;    // whose answer the client got (access log)
   bool answer_merged_ = false;  // the answer is a merge: grpc-status 0, the leg's other trailers
 
   // Client → upstream.

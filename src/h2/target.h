@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace modelgate::h2 {
 
@@ -24,6 +25,13 @@ struct ResolvedTarget {
   std::string target;     // as configured
   std::string authority;  // :authority of calls (the backend's, or the host:port part)
   std::vector<Endpoint> endpoints;
+  // How connections to it are made and used (backends[].lb_policy and .upstream).
+  bool pick_first = false;         // every call to the first address that works, not in turn
+  absl::Duration connect_timeout = absl::Seconds(5);
+  absl::Duration retry_after = absl::Seconds(1);  // a failed address is skipped this long
+  // Connections are shared only between targets configured alike: a changed setting (on a
+  // reload) makes new connections, as gRPC's channels did.
+  std::string settings_key;
 };
 
 // Resolves `target`; `authority` overrides the derived :authority when not empty.

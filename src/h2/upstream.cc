@@ -35,6 +35,7 @@ UpstreamConn::UpstreamConn(LoopEnv* env, UpstreamPool* pool, int fd, std::string
 UpstreamConn::~UpstreamConn() { loop()->CancelTimer(timer_); }
 
 UpstreamConn* UpstreamConn::Connect(LoopEnv* env, UpstreamPool* pool, const Endpoint& ep,
+                                    std::string key, absl::Duration connect_timeout,
                                     std::string* error) {
   static const ClientCallbacks kCallbacks = [] {
     ClientCallbacks c;
@@ -60,7 +61,7 @@ UpstreamConn* UpstreamConn::Connect(LoopEnv* env, UpstreamPool* pool, const Endp
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   }
-  auto* conn = new UpstreamConn(env, pool, fd, ep.key);
+  auto* conn = new UpstreamConn(env, pool, fd, std::move(key));
   const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&ep.addr), ep.len);
   if (rc != 0 && errno != EINPROGRESS) {
     *error = std::strerror(errno);
@@ -86,7 +87,7 @@ UpstreamConn* UpstreamConn::Connect(LoopEnv* env, UpstreamPool* pool, const Endp
     delete conn;
     return nullptr;
   }
-  conn->timer_ = env->loop().AddTimer(env->loop().now() + s.connect_timeout, [conn] {
+  conn->timer_ = env->loop().AddTimer(env->loop().now() + connect_timeout, [conn] {
     conn->timer_ = 0;
     if (conn->connecting_) conn->Close("connect timed out");
   });
@@ -217,8 +218,12 @@ void UpstreamPool::CloseAll() {
 void UpstreamPool::Forget(UpstreamConn* conn, bool failed) {
   auto it = addrs_.find(conn->key());
   if (it == addrs_.end() || it->second.conn != conn) return;
+  if (!failed) {
+    addrs_.erase(it);  // nothing to remember (and old settings' entries do not pile up)
+    return;
+  }
   it->second.conn = nullptr;
-  if (failed) it->second.failed_at = env_->loop().now();
+  it->second.failed_at = env_->loop().now();
 }
 
 UpstreamConn* UpstreamPool::Pick(const ResolvedTarget& target, std::string* error) {
@@ -227,24 +232,39 @@ UpstreamConn* UpstreamPool::Pick(const ResolvedTarget& target, std::string* erro
     *error = "no addresses";
     return nullptr;
   }
-  size_t& next = next_[target.target];
-  // Round robin over the addresses, preferring those that did not just fail (a second).
   const absl::Time now = env_->loop().now();
-  const Endpoint* chosen = nullptr;
-  for (size_t i = 0; i < n; ++i) {
-    const Endpoint& ep = target.endpoints[(next + i) % n];
-    auto it = addrs_.find(ep.key);
-    if (it == addrs_.end() || now - it->second.failed_at >= absl::Seconds(1) ||
-        it->second.conn != nullptr) {
-      chosen = &ep;
-      next = (next + i + 1) % n;
-      break;
+  // An address is worth a call when it has a usable connection or did not just fail.
+  auto key_of = [&](const Endpoint& ep) { return absl::StrCat(target.settings_key, "|", ep.key); };
+  auto worth = [&](const std::string& key) {
+    auto it = addrs_.find(key);
+    return it == addrs_.end() || (it->second.conn != nullptr && it->second.conn->usable()) ||
+           now - it->second.failed_at >= target.retry_after;
+  };
+  size_t chosen = 0;
+  if (target.pick_first) {
+    // The first address that works, until it fails.
+    chosen = n;
+    for (size_t i = 0; i < n && chosen == n; ++i) {
+      if (worth(key_of(target.endpoints[i]))) chosen = i;
     }
+    if (chosen == n) chosen = 0;
+  } else {
+    // In turn, skipping addresses that just failed while others remain.
+    size_t& next = next_[target.target];
+    chosen = next % n;
+    for (size_t i = 0; i < n; ++i) {
+      if (worth(key_of(target.endpoints[(next + i) % n]))) {
+        chosen = (next + i) % n;
+        break;
+      }
+    }
+    next = chosen + 1;
   }
-  if (chosen == nullptr) chosen = &target.endpoints[next++ % n];
-  Addr& a = addrs_[chosen->key];
+  const Endpoint& ep = target.endpoints[chosen];
+  std::string key = key_of(ep);
+  Addr& a = addrs_[key];
   if (a.conn != nullptr && a.conn->usable()) return a.conn;
-  a.conn = UpstreamConn::Connect(env_, this, *chosen, error);
+  a.conn = UpstreamConn::Connect(env_, this, ep, std::move(key), target.connect_timeout, error);
   if (a.conn == nullptr) a.failed_at = now;
   return a.conn;
 }

@@ -2,8 +2,9 @@
 // backend address shares a connection; nghttp2 queues streams beyond the backend's
 // SETTINGS_MAX_CONCURRENT_STREAMS, and the loop's in-flight cap bounds that queue). A connection
 // that receives GOAWAY takes no new streams; streams it never processed come back as refused and
-// are retried on a fresh connection. The pool keeps one usable connection per address and goes
-// round the addresses call by call (a headless Service's pods).
+// are retried on a fresh connection. The pool keeps one usable connection per address (and
+// connection settings) and goes round the addresses call by call (a headless Service's pods),
+// or sticks to the first that works (pick_first).
 //
 // Thread-compatible: owned by one event loop.
 #pragma once
@@ -26,8 +27,10 @@ class UpstreamPool;
 
 class UpstreamConn final : public Connection {
  public:
-  // Starts connecting to `ep`; null (with `error`) when the socket could not even be created.
+  // Starts connecting to `ep` (the pool knows it as `key`); null (with `error`) when the
+  // socket could not even be created.
   static UpstreamConn* Connect(LoopEnv* env, UpstreamPool* pool, const Endpoint& ep,
+                               std::string key, absl::Duration connect_timeout,
                                std::string* error);
 
   // Submits a request for `stream`; its stream id, or a negative nghttp2 error.

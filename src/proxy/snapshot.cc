@@ -2,6 +2,7 @@
 #include "proxy/snapshot.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "proxy/upstream_pool.h"
 
 namespace modelgate::proxy {
@@ -25,6 +26,13 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
     if (snap->config_.proxy.data_plane == "h2") {
       auto resolved = h2::ResolveTarget(b.address, b.authority);
       if (resolved.ok()) {
+        resolved->pick_first = b.lb_policy == config::LbPolicy::kPickFirst;
+        resolved->connect_timeout = absl::Seconds(b.upstream.connect_timeout_seconds);
+        resolved->retry_after = absl::Seconds(b.upstream.reconnect_initial_seconds);
+        resolved->settings_key =
+            absl::StrCat(b.upstream.connect_timeout_seconds, "/",
+                         b.upstream.reconnect_initial_seconds, "/",
+                         b.upstream.reconnect_max_seconds, "/", resolved->authority);
         rt->resolved = std::make_shared<const h2::ResolvedTarget>(*std::move(resolved));
       } else {
         // Like a gRPC channel whose name does not resolve: calls fail UNAVAILABLE, the snapshot
