@@ -399,6 +399,17 @@ ssize_t ProxyStream::ReadForUpstream(uint8_t* buf, size_t len, uint32_t* flags) 
     return NGHTTP2_ERR_DEFERRED;
   }
   const size_t n = to_upstream_.Take(buf, len);
+  handed_on_ += n;
+  // Until the backend answers, a copy of what was handed on (bounded) lets a refused stream
+  // be replayed on a fresh connection.
+  if (replay_ok_) {
+    if (replay_.size() + n > kReplayBytes) {
+      replay_ok_ = false;
+      std::string().swap(replay_);
+    } else {
+      replay_.append(reinterpret_cast<const char*>(buf), n);
+    }
+  }
   // The bytes are the upstream session's now: the client may send as many more.
   nghttp2_session_consume(conn_->session(), id_, n);
   conn_->WantFlush();
@@ -428,6 +439,8 @@ void ProxyStream::OnUpstreamHeadersDone(bool end_stream) {
     return;
   }
   upstream_headers_seen_ = true;
+  replay_ok_ = false;  // the backend is processing the stream: no replay from here on
+  std::string().swap(replay_);
   CollectResponseHeaders(response_headers_);
   response_started_ = true;
   if (end_stream) {
@@ -626,12 +639,22 @@ void ProxyStream::OnUpstreamClosed(uint32_t error_code, bool refused, const char
     return;
   }
   const proxy::BackendRuntime& backend = *arm_->backend;
-  // A stream the backend never processed (GOAWAY, REFUSED_STREAM, a connection that never came
-  // up) is tried once more on a fresh connection, if nothing of it is lost: no request byte
-  // has been handed on yet.
-  if ((refused || why != nullptr) && !upstream_headers_seen_ && !upstream_retried_ &&
-      request_bytes_ == static_cast<int64_t>(to_upstream_.size())) {
+  // A stream the backend never processed (REFUSED_STREAM, above a GOAWAY's last stream id, a
+  // connection that never came up) is tried once more on a fresh connection with what it had
+  // handed on replayed; a connection lost under it is retried only if it had sent no byte (the
+  // backend may have acted on the rest).
+  if (!upstream_headers_seen_ && !upstream_retried_ &&
+      ((refused && replay_ok_) || (why != nullptr && handed_on_ == 0))) {
     upstream_retried_ = true;
+    if (!replay_.empty()) {
+      std::string rest(reinterpret_cast<const char*>(to_upstream_.data()), to_upstream_.size());
+      to_upstream_.Clear();
+      to_upstream_.Append(reinterpret_cast<const uint8_t*>(replay_.data()), replay_.size());
+      to_upstream_.Append(reinterpret_cast<const uint8_t*>(rest.data()), rest.size());
+      std::string().swap(replay_);
+    }
+    handed_on_ = 0;
+    replay_ok_ = false;
     StartUpstream();
     return;
   }

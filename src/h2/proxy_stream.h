@@ -149,6 +149,12 @@ class ProxyStream final : public UpstreamStream, public UnaryPlan::Responder {
   UpstreamConn* upstream_ = nullptr;
   int32_t upstream_id_ = -1;
   bool upstream_retried_ = false;
+  // What was handed to the upstream session, and a copy of it while it may need replaying
+  // (at most kReplayBytes: a larger request is not retried once its bytes went out).
+  static constexpr size_t kReplayBytes = 64 * 1024;
+  int64_t handed_on_ = 0;
+  std::string replay_;
+  bool replay_ok_ = true;
   bool upstream_data_deferred_ = false;
 
   // Upstream → client.

@@ -161,8 +161,9 @@ void UpstreamLeg::OnUpstreamClosed(uint32_t error_code, bool refused, const char
   upstream_id_ = -1;
   if (ended_) return;
   const proxy::BackendRuntime& backend = *runtime_->backend;
-  // A stream the backend never processed is tried once more on a fresh connection.
-  if ((refused || why != nullptr) && !headers_seen_ && !retried_) {
+  // A stream the backend never processed is tried once more on a fresh connection; one lost
+  // with its connection only if none of the request went out (the backend may have acted on it).
+  if ((refused || (why != nullptr && sent_ == 0)) && !headers_seen_ && !retried_) {
     retried_ = true;
     headers_.Clear();
     if (Submit()) return;
