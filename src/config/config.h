@@ -52,9 +52,6 @@ constexpr const char* LbPolicyName(LbPolicy policy) {
 
 struct ProxyConfig {
   int threads = 1;                            // data-plane threads
-  // Which data plane forwards calls: "grpc" (the gRPC library's async generic API) or "h2"
-  // (frame-level on nghttp2, src/h2). Restart-only. MODELGATE_DATA_PLANE overrides it.
-  std::string data_plane = "grpc";
   int64_t max_message_bytes = 16 * 1024 * 1024;  // both directions, server and upstream
   double drain_seconds = 10;                  // graceful shutdown budget
   // Calls in progress beyond this are answered RESOURCE_EXHAUSTED at once, so memory stays

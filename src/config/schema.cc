@@ -64,13 +64,12 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
     }
   }
   if (const YamlNode* n = proxy.Find("data_plane")) {
-    if (auto s = ReadString(*n, proxy.PathOf("data_plane"), diag)) {
-      if (*s == "grpc" || *s == "h2") {
-        out.data_plane = *s;
-      } else {
-        diag.Add(n->pos, proxy.PathOf("data_plane"),
-                   absl::StrCat("must be \"grpc\" or \"h2\", not \"", *s, "\""));
-      }
+    // One data plane remains (frame-level, src/h2); the key stays readable so that configs
+    // written for the two-plane releases still load, and "grpc" says what became of it.
+    if (auto s = ReadString(*n, proxy.PathOf("data_plane"), diag); s && *s != "h2") {
+      diag.Add(n->pos, proxy.PathOf("data_plane"),
+               absl::StrCat("\"", *s, "\" is not available: the gRPC-library data plane was "
+                            "removed; \"h2\" (the default) is the only data plane"));
     }
   }
   if (const YamlNode* n = proxy.Find("max_message_bytes")) {

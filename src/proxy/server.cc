@@ -7,22 +7,15 @@
 #include <chrono>
 #include <cstdlib>
 
-#include <grpcpp/security/server_credentials.h>
-#include <grpcpp/server_builder.h>
-#include <grpcpp/server_posix.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/log.h"
 #include "common/log_rate_limit.h"
-#include "proxy/worker.h"
 
 namespace modelgate::proxy {
 namespace {
-constexpr int kAcceptSlotsPerWorker = 32;
-
 // proxy.max_client_connections, or by default the descriptor limit less a reserve for upstream
 // connections, the admin port and files (a tenth, at least 64), so that client connections
 // alone can never exhaust the process's descriptors.
@@ -65,14 +58,10 @@ ProxyServer::~ProxyServer() { Shutdown(); }
 absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Config& config,
                                                                 telemetry::Metrics* metrics,
                                                                 SnapshotHooks hooks) {
-  config::Config effective = config;
-  if (const char* plane = std::getenv("MODELGATE_DATA_PLANE"); plane != nullptr && *plane) {
-    effective.proxy.data_plane = plane;
-  }
-  std::unique_ptr<ProxyServer> self(new ProxyServer(effective, metrics, std::move(hooks)));
+  std::unique_ptr<ProxyServer> self(new ProxyServer(config, metrics, std::move(hooks)));
   {
     MutexLock lock(&self->mu_);
-    auto snap = Snapshot::Build(effective, 1, self->pool_, *metrics, self->hooks_);
+    auto snap = Snapshot::Build(config, 1, self->pool_, *metrics, self->hooks_);
     if (!snap.ok()) return snap.status();
     WarmUp(**snap, self->pool_);
     self->snapshot_ = *snap;
@@ -101,65 +90,25 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
     metrics->ClientConnections()->Set(static_cast<double>(open));
   };
 
-  if (effective.proxy.data_plane == "h2") {
-    h2::PlaneSettings settings;
-    settings.max_message_bytes = config.proxy.max_message_bytes;
-    settings.max_routed_calls =
-        (config.proxy.max_inflight_calls + config.proxy.threads - 1) / config.proxy.threads;
-    settings.client_idle_timeout = absl::Seconds(config.proxy.client_idle_timeout_seconds);
-    h2::PlaneHost host;
-    ProxyServer* server = self.get();
-    host.snapshot = [server] { return server->snapshot(); };
-    host.generation = [server] { return server->generation(); };
-    host.serving = [server] { return server->serving(); };
-    host.stopping = [server] { return server->stopping(); };
-    host.metrics = metrics;
-    auto plane = h2::DataPlane::Start(config.proxy.threads, settings, std::move(host));
-    if (!plane.ok()) return plane.status();
-    self->plane_ = std::move(*plane);
-    self->serving_.store(true, std::memory_order_release);
-    h2::DataPlane* p = self->plane_.get();
-    self->listener_->Start([p](int fd) { p->Adopt(fd); }, refused, open_changed);
-    MG_LOG(kInfo, "data plane: h2 (frame-level, nghttp2), ", config.proxy.threads, " threads");
-    return self;
-  }
-
-  grpc::ServerBuilder builder;
-  builder.RegisterAsyncGenericService(&self->generic_);
-  if (config.proxy.client_idle_timeout_seconds > 0) {
-    builder.AddChannelArgument(
-        GRPC_ARG_MAX_CONNECTION_IDLE_MS,
-        static_cast<int>(std::min(config.proxy.client_idle_timeout_seconds * 1000.0, 2e9)));
-  }
-  const int limit = static_cast<int>(config.proxy.max_message_bytes);
-  // Requests are size-checked by the call itself (ProxyCall::RequestTooLarge), not by gRPC:
-  // gRPC's own check fails the read and cancels the call, which the proxy cannot tell from a
-  // client's cancellation, so oversized requests were counted as CANCELLED. gRPC 1.51 buffers
-  // a whole message before its check either way (a 300 MB request reached 331 MB RSS with the
-  // 16 MiB limit in force), so checking after the read costs no memory the limit would save.
-  builder.SetMaxReceiveMessageSize(-1);
-  builder.SetMaxSendMessageSize(limit);
-  // Not GRPC_ARG_MINIMAL_STACK, although DESIGN.md §10 measured it 10-20% cheaper: in gRPC
-  // 1.51 the minimal stack also drops the message-size filter, so no size limit is enforced and
-  // a client could make us buffer a message of any size (verified by
-  // ProxySemantics.DefaultMessageLimitIs16MiBOnBothSides).
-  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues;
-  for (int i = 0; i < config.proxy.threads; ++i) queues.push_back(builder.AddCompletionQueue());
-  self->server_ = builder.BuildAndStart();
-  if (self->server_ == nullptr) {
-    return absl::UnavailableError(absl::StrCat("cannot start the gRPC server for ", config.listen));
-  }
-  for (int i = 0; i < config.proxy.threads; ++i) {
-    self->workers_.push_back(
-        std::make_unique<Worker>(self.get(), &self->generic_, std::move(queues[i]), i,
-                                 (config.proxy.max_inflight_calls + config.proxy.threads - 1) /
-                                     config.proxy.threads));
-  }
+  h2::PlaneSettings settings;
+  settings.max_message_bytes = config.proxy.max_message_bytes;
+  settings.max_routed_calls =
+      (config.proxy.max_inflight_calls + config.proxy.threads - 1) / config.proxy.threads;
+  settings.client_idle_timeout = absl::Seconds(config.proxy.client_idle_timeout_seconds);
+  h2::PlaneHost host;
+  ProxyServer* server = self.get();
+  host.snapshot = [server] { return server->snapshot(); };
+  host.generation = [server] { return server->generation(); };
+  host.serving = [server] { return server->serving(); };
+  host.stopping = [server] { return server->stopping(); };
+  host.metrics = metrics;
+  auto plane = h2::DataPlane::Start(config.proxy.threads, settings, std::move(host));
+  if (!plane.ok()) return plane.status();
+  self->plane_ = std::move(*plane);
   self->serving_.store(true, std::memory_order_release);
-  for (auto& w : self->workers_) w->Start(kAcceptSlotsPerWorker);
-  grpc::Server* server = self->server_.get();
-  self->listener_->Start([server](int fd) { grpc::AddInsecureChannelFromFd(server, fd); },
-                         refused, open_changed);
+  h2::DataPlane* p = self->plane_.get();
+  self->listener_->Start([p](int fd) { p->Adopt(fd); }, refused, open_changed);
+  MG_LOG(kInfo, "data plane: h2 (frame-level, nghttp2), ", config.proxy.threads, " threads");
   return self;
 }
 
@@ -204,12 +153,6 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
       ignored.push_back("proxy.client_idle_timeout_seconds needs a restart");
       effective.proxy.client_idle_timeout_seconds = running_.proxy.client_idle_timeout_seconds;
     }
-    if (config.proxy.data_plane != running_.proxy.data_plane) {
-      effective.proxy.data_plane = running_.proxy.data_plane;
-      if (std::getenv("MODELGATE_DATA_PLANE") == nullptr) {
-        ignored.push_back("proxy.data_plane needs a restart");
-      }
-    }
     if (config.access_log != running_.access_log) {
       ignored.push_back("access_log needs a restart");
       effective.access_log = running_.access_log;
@@ -232,22 +175,16 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
 
 void ProxyServer::Shutdown() {
   MutexLock lock(&shutdown_mu_);
-  if (shut_down_ || (server_ == nullptr && plane_ == nullptr)) return;
+  if (shut_down_ || plane_ == nullptr) return;
   shut_down_ = true;
   serving_.store(false, std::memory_order_release);
   stopping_.store(true, std::memory_order_release);
-  for (auto& w : workers_) w->NotifyHealthChanged();
   const auto deadline = std::chrono::system_clock::now() +
                         std::chrono::duration_cast<std::chrono::system_clock::duration>(
                             std::chrono::duration<double>(drain_seconds_));
   MG_LOG(kInfo, "draining for up to ", drain_seconds_, "s");
   listener_->Stop();
-  if (plane_ != nullptr) {
-    plane_->Shutdown(absl::FromChrono(deadline));
-  } else {
-    server_->Shutdown(deadline);
-    for (auto& w : workers_) w->StopAndJoin();
-  }
+  plane_->Shutdown(absl::FromChrono(deadline));
   pool_.Stop();
   MG_LOG(kInfo, "stopped");
 }

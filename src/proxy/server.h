@@ -1,7 +1,8 @@
-// The proxy server: a generic gRPC service on an async completion-queue server with N worker
-// threads (one queue each), the current routing snapshot, reload, and graceful shutdown.
+// The proxy server: the client listener, the frame-level data plane (h2/data_plane.h: one
+// event loop per proxy.threads thread) that serves its connections, the current routing
+// snapshot, reload, and graceful shutdown.
 // Thread-safe: Apply and Shutdown may be called from any thread; the request path reads the
-// snapshot through each worker's cached pointer and an atomic generation number.
+// snapshot through each loop's cached pointer and an atomic generation number.
 #pragma once
 
 #include <atomic>
@@ -10,9 +11,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <grpcpp/generic/async_generic_service.h>
-#include <grpcpp/server.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -27,13 +25,10 @@
 
 namespace modelgate::proxy {
 
-class Worker;
-
 class ProxyServer {
  public:
   // Binds config.listen and starts serving `config`. `metrics` (and what the hooks return)
   // must outlive the server.
-  // no monitoring) must outlive the server.
   static absl::StatusOr<std::unique_ptr<ProxyServer>> Start(const config::Config& config,
                                                             telemetry::Metrics* metrics,
                                                             SnapshotHooks hooks);
@@ -48,7 +43,7 @@ class ProxyServer {
       ABSL_LOCKS_EXCLUDED(apply_mu_, mu_);
 
   // Health goes NOT_SERVING, new calls are refused, in-flight calls get up to
-  // proxy.drain_seconds to finish (then are cancelled), worker threads stop. Idempotent.
+  // proxy.drain_seconds to finish (then are cancelled), the event loops stop. Idempotent.
   void Shutdown() ABSL_LOCKS_EXCLUDED(shutdown_mu_);
 
   // Why the gRPC listener cannot take new clients right now (for /healthz and /readyz), or
@@ -72,13 +67,8 @@ class ProxyServer {
   const SnapshotHooks hooks_;
   const int64_t max_message_bytes_;
   const double drain_seconds_;
-  grpc::AsyncGenericService generic_;
   std::unique_ptr<ClientListener> listener_;
-  std::unique_ptr<grpc::Server> server_;
-  // proxy.data_plane "h2": the frame-level plane takes the listener's connections instead of
-  // the gRPC server (which is then not started).
-  std::unique_ptr<h2::DataPlane> plane_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<h2::DataPlane> plane_;  // takes the listener's connections
   int port_ = 0;
 
   absl::Mutex apply_mu_;  // one Apply at a time; held while its snapshot connects, mu_ is not

@@ -21,9 +21,8 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
     rt->name = b.name;
     rt->address = b.address;
     rt->channel = pool.Get(b);
-    rt->stub = std::make_unique<grpc::GenericStub>(rt->channel);
     rt->metrics = metrics.ForBackend(b.name);
-    if (snap->config_.proxy.data_plane == "h2") {
+    {
       auto resolved = h2::ResolveTarget(b.address, b.authority);
       if (resolved.ok()) {
         resolved->pick_first = b.lb_policy == config::LbPolicy::kPickFirst;

@@ -1,5 +1,5 @@
 // The routing state the request path reads: an immutable snapshot of the config compiled into a
-// route table, upstream stubs and pre-resolved metric handles. Built off the request path (at
+// route table, resolved backends and pre-resolved metric handles. Built off the request path (at
 // start and on reload), published by pointer swap, and kept alive by every call that uses it
 // (std::shared_ptr), so a reload never invalidates an in-flight call.
 #pragma once
@@ -13,7 +13,6 @@
 #include <vector>
 
 #include <grpcpp/channel.h>
-#include <grpcpp/generic/generic_stub.h>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
@@ -36,11 +35,12 @@ class UpstreamPool;
 struct BackendRuntime {
   std::string name;
   std::string address;
+  // A watched gRPC channel to the backend (upstream_pool.h): it keeps
+  // modelgate_backend_connected and the start/reload warm-up; calls do not use it.
   std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<grpc::GenericStub> stub;
   std::unique_ptr<telemetry::BackendMetrics> metrics;
-  // The frame-level data plane's addresses (proxy.data_plane "h2"): resolved when the snapshot
-  // is built; null with resolve_error set when resolution failed.
+  // The data plane's addresses: resolved when the snapshot is built; null with resolve_error
+  // set when resolution failed.
   std::shared_ptr<const h2::ResolvedTarget> resolved;
   std::string resolve_error;
 };
