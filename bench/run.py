@@ -20,8 +20,20 @@ proxy's processes from /proc, divided by calls completed). Everything runs on 12
                        (every payload decoded): the cost of monitoring
   modelgate+access-log (--access-log) modelgate's route with the access log on: the cost of
                        one JSON line per call
-  modelgate-streaming  (--streaming) a modelgate that does not know the method is unary, so it
-                       forwards it on its general streaming path
+  modelgate-streaming  (--streaming) a modelgate that does not know the method is unary: the
+                       frame-level plane forwards every call shape on one path, so it should
+                       cost what the declared method (target modelgate) costs
+
+modelgate's stderr (its log) goes to a file per target. The report ends with each modelgate's warning and error lines
+(counted, deduplicated); a failed call's BenchError carries the target's last log lines; with
+--out the logs are also copied to FILE's stem + .logs/.
+
+Bidi streaming (messages/s through a stream) is not measured: modelgate-load only issues unary
+calls (grpc::GenericStub::PrepareUnaryCall: one request message, half-close, one response per
+call). Pointing it at /modelgate.testing.Echo/Bidi measures one-message streams, i.e. stream
+set-up cost, not messages through a long-lived stream; measuring that needs a streaming mode in
+modelgate-load (N streams kept open, ping-pong or windowed writes, messages/s and latency per
+message).
 
 Peer settings (see nginx_conf / haproxy_h2_conf / haproxy_tcp_conf): keepalive_requests raised
 on nginx's client and upstream sides (1.22 defaults to 1000: a GOAWAY, or a new upstream
@@ -35,8 +47,8 @@ Usage (after building modelgate, modelgate-fake-model and modelgate-load into bu
   bench/run.py [--duration 5] [--repeats 3] [--concurrency 1,16,64]
                [--targets direct,modelgate,nginx,haproxy,haproxy-tcp] [--streaming] [--monitors]
                [--out FILE]
-  --streaming  measure /modelgate.testing.Echo/Unary instead of ModelInfer, through both of
-               modelgate's forwarding paths (the fast path enabled with proxy.unary_methods)
+  --streaming  measure /modelgate.testing.Echo/Unary instead of ModelInfer, declared unary
+               (proxy.unary_methods) and not (modelgate-streaming)
   --monitors   add modelgate+monitors (meant for ModelInfer: its monitor decodes inference_v2)
   --targets    measure only these (direct is always measured: the ratios need it)
   --out FILE   also write the table to FILE and the raw rounds to FILE's stem + .json
@@ -92,8 +104,12 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 MODEL_INFER = "/inference.GRPCInferenceService/ModelInfer"
 ECHO_UNARY = "/modelgate.testing.Echo/Unary"
 BASE_TARGETS = ["direct", "modelgate", "nginx", "haproxy", "haproxy-tcp"]
-VARIANTS = {"monitors": "modelgate+monitors", "streaming": "modelgate-streaming",
-            "access_log": "modelgate+access-log"}
+# Flag -> the targets it adds (table order: after the modelgate base targets, before the peers).
+VARIANTS = {"monitors": ["modelgate+monitors"],
+            "streaming": ["modelgate-streaming"],
+            "access_log": ["modelgate+access-log"]}
+VARIANT_NAMES = [v for vs in VARIANTS.values() for v in vs]
+LOG_LINE = re.compile(r"^\S+ ([DIWE]) (\S+)\] (.*)$")  # modelgate's text log format
 SHADOW_TARGETS = ["direct", "modelgate", "modelgate-shadow", "modelgate-shadow-slow", "nginx",
                   "nginx-mirror", "nginx-mirror-slow"]
 BASELINE_SUFFIX = "@baseline"
@@ -142,16 +158,22 @@ def descendants(pid):
 class Proc:
     """A child process, optionally waiting for its first stdout line to match `wait_line`."""
 
-    def __init__(self, argv, name, wait_line=None):
+    def __init__(self, argv, name, wait_line=None, env=None, log=None):
         self.name = name
-        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                  text=True)
+        self.log = log  # path of the file its stderr goes to, or None (discarded)
+        err = open(log, "w") if log else subprocess.DEVNULL
+        try:
+            self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True,
+                                      env=env)
+        finally:
+            if log:
+                err.close()
         self.first_line = None
         if wait_line:
             line = self.p.stdout.readline()
             if not re.search(wait_line, line or ""):
                 self.stop()
-                raise BenchError(f"{name} did not start (got {line!r})")
+                raise BenchError(f"{name} did not start (got {line!r})" + log_tail(log))
             self.first_line = line.strip()
 
     def pids(self):
@@ -165,6 +187,34 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
+
+
+def log_lines(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read().splitlines()
+    except (FileNotFoundError, TypeError):
+        return []
+
+
+def log_tail(path, n=20):
+    """The last `n` lines of a target's log, for an error message ("" without a log)."""
+    lines = log_lines(path)[-n:]
+    return f"\n--- last {len(lines)} lines of {path}:\n" + "\n".join(lines) if lines else ""
+
+
+def log_problems(path):
+    """modelgate's warning and error lines in `path`: {(level, "file:line] message"): count},
+    the time stamp dropped so that repeats count as one."""
+    out = {}
+    for line in log_lines(path):
+        m = LOG_LINE.match(line)
+        if m and m.group(1) in "WE":
+            key = (m.group(1), f"{m.group(2)}] {m.group(3)}")
+            out[key] = out.get(key, 0) + 1
+        elif line and not m:  # not modelgate's format (e.g. a crash message): keep it
+            out[("?", line)] = out.get(("?", line), 0) + 1
+    return out
 
 
 def free_port():
@@ -410,9 +460,17 @@ def start_haproxy(work, name, text_for_port):
 
 
 def start_modelgate(work, binary, name, text):
-    """modelgate serve with config `text`; the Proc remembers its admin address (proc.admin)."""
+    """modelgate serve with config `text`, its stderr in work/logs/NAME.log; the Proc remembers
+    its admin address (proc.admin)."""
     cfg = write(work, name + ".yaml", text)
-    proc = Proc([binary("modelgate"), "serve", "--config", cfg], name, r"modelgate listening")
+    root, suffix = work, ""
+    if os.path.basename(work) == "baseline":  # --baseline: its own config dir, same log dir
+        root, suffix = os.path.dirname(work), BASELINE_SUFFIX
+    logs = os.path.join(root, "logs")
+    os.makedirs(logs, exist_ok=True)
+    log = os.path.join(logs, name.replace("+", "-") + suffix + ".log")
+    proc = Proc([binary("modelgate"), "serve", "--config", cfg], name, r"modelgate listening",
+                log=log)
     admin = re.search(r"admin=(\S+)", proc.first_line)
     proc.admin = admin.group(1) if admin else None
     return proc, re.search(r"grpc=(\S+)", proc.first_line).group(1)
@@ -539,13 +597,17 @@ def measure(ctx, target, concurrency, duration):
     admin = getattr(proc, "admin", None) if ctx["shadow"] else None
     counters = shadow_counters(admin) if admin else None
     before = (cpu_seconds(proxy_pids), {b: cpu_seconds(p) for b, p in backends.items()})
-    res = run_load(ctx["load"], target["addr"], concurrency, duration, ctx["method"])
+    try:
+        res = run_load(ctx["load"], target["addr"], concurrency, duration, ctx["method"])
+    except BenchError as e:
+        raise BenchError(f"{name} at {concurrency} in flight: {e}" +
+                         log_tail(getattr(proc, "log", None))) from None
     cpu = cpu_seconds(proxy_pids) - before[0]
     backend_cpu = {b: cpu_seconds(p) - before[1][b] for b, p in backends.items()}
     failed = res["completed"] - res["ok"]
     if res["completed"] == 0 or (failed and not ctx["tolerate_errors"]):
         raise BenchError(f"{name} at {concurrency} in flight: {failed} of {res['completed']} "
-                         f"calls failed {res['errors']}")
+                         f"calls failed {res['errors']}" + log_tail(getattr(proc, "log", None)))
     cell = {"qps": res["qps"] * res["ok"] / res["completed"], "p50": res["latency_ms"]["p50"],
             "p99": res["latency_ms"]["p99"], "completed": res["completed"],
             "cpu_us": cpu / res["completed"] * 1e6 if proc else None,
@@ -850,7 +912,7 @@ def parse_args():
     ap.add_argument("--repeats", type=int, default=3, help="rounds of the whole sweep")
     ap.add_argument("--concurrency", default="1,16,64", help="calls in flight, comma-separated")
     ap.add_argument("--targets", default="", help="comma-separated subset of: " +
-                    ", ".join(BASE_TARGETS + list(VARIANTS.values())))
+                    ", ".join(BASE_TARGETS + VARIANT_NAMES))
     ap.add_argument("--streaming", action="store_true")
     ap.add_argument("--monitors", action="store_true")
     ap.add_argument("--access-log", action="store_true",
@@ -889,14 +951,15 @@ def target_names(args):
         if args.baseline:
             names += [t + BASELINE_SUFFIX for t in names if t.startswith("modelgate")]
         return names
-    variants = [v for flag, v in VARIANTS.items() if getattr(args, flag)]
-    known = BASE_TARGETS[:2] + list(VARIANTS.values()) + BASE_TARGETS[2:]  # table order
+    variants = [v for flag, vs in VARIANTS.items() if getattr(args, flag) for v in vs]
+    known = BASE_TARGETS[:2] + VARIANT_NAMES + BASE_TARGETS[2:]  # table order
     wanted = [t for t in args.targets.split(",") if t] or BASE_TARGETS + variants
     for t in wanted:
         if t not in known:
             sys.exit(f"bench: unknown target {t!r} (known: {', '.join(known)})")
-    if "modelgate-streaming" in wanted and not args.streaming:
-        sys.exit("bench: modelgate-streaming needs --streaming (ModelInfer is always unary)")
+    for t in VARIANTS["streaming"]:
+        if t in wanted and not args.streaming:
+            sys.exit(f"bench: {t} needs --streaming (ModelInfer is always unary)")
     names = ["direct"] + [t for t in known if t in wanted and t != "direct"]
     if args.baseline:
         mg = [t for t in names if t.startswith("modelgate")]
@@ -936,14 +999,32 @@ def start_all(args, names, work, procs):
     return ctx, targets, levels
 
 
-def report(args, ctx, results, names, levels):
-    header = (f"Machine: {machine()}; method {ctx['method']}; {args.repeats} interleaved rounds "
+def log_report(targets):
+    """Per modelgate target: its warning/error lines over the whole run, counted."""
+    lines = []
+    for name, t in targets.items():
+        log = getattr(t["proc"], "log", None) if t["proc"] else None
+        if not log:
+            continue
+        problems = log_problems(log)
+        if not problems:
+            lines.append(f"- {name}: no warning or error")
+            continue
+        lines.append(f"- {name}: {sum(problems.values())} warning/error lines")
+        for (level, text), n in sorted(problems.items(), key=lambda kv: -kv[1])[:10]:
+            lines.append(f"  - {level} x{n}: {text[:300]}")
+    return "modelgate logs (warnings and errors, whole run):\n" + "\n".join(lines)
+
+
+def report(args, ctx, results, names, levels, targets, load_before):
+    header = (f"Machine: {machine()}; load average {load_before} at start, {loadavg()} at end "
+              f"(shared, noisy machine); method {ctx['method']}; {args.repeats} interleaved rounds "
               f"of {args.duration:g} s per cell, closed loop over 1 connection, medians; every "
               f"proxy with 1 worker/thread.")
     summary = summarize(results, names, levels)
-    text = table(summary, header)
+    text = table(summary, header) + "\n\n" + backend_split(summary) + "\n\n" + \
+        log_report(targets)
     print(text)
-    print("\n" + backend_split(summary))
     if args.out:
         with open(args.out, "w") as f:
             f.write(text + "\n")
@@ -969,12 +1050,17 @@ def main():
             report_shadow(args, ctx, results, names, levels, targets, load_before)
         else:
             results = sweep(ctx, targets, levels, args.repeats, args.duration)
-            report(args, ctx, results, names, levels)
+            report(args, ctx, results, names, levels, targets, load_before)
     except BenchError as e:
         sys.exit(f"bench: FAILED: {e}")
     finally:
         for p in reversed(procs):
             p.stop()
+        if args.out and os.path.isdir(os.path.join(work, "logs")):
+            keep = os.path.splitext(args.out)[0] + ".logs"
+            shutil.rmtree(keep, ignore_errors=True)
+            shutil.copytree(os.path.join(work, "logs"), keep)
+            print(f"bench: modelgate logs in {keep}", file=sys.stderr)
         shutil.rmtree(work, ignore_errors=True)
 
 

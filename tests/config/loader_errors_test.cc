@@ -190,6 +190,21 @@ TEST(ConfigLoader, RejectsByteSizesWithUnknownUnitsOrOverTheLimit) {
                           "2147483647 bytes (got 2GiB)"));
 }
 
+TEST(ConfigLoader, DataPlaneIsH2OnlyAndSaysWhatBecameOfTheGrpcPlane) {
+  const auto config = [](const std::string& plane) {
+    return "listen: 127.0.0.1:8500\n"
+           "admin: {listen: 127.0.0.1:9901}\n"
+           "proxy: {data_plane: " + plane + "}\n"  // 3
+           "backends: [{name: a, address: localhost:1}]\n"
+           "routes: [{name: r, strategy: forward, forward: {backend: a}}]\n";
+  };
+  EXPECT_THAT(Errors(config("h2")), ElementsAre());
+  EXPECT_THAT(Errors(config("grpc")),
+              ElementsAre("c.yaml:3:21: proxy.data_plane: \"grpc\" is not available: the "
+                          "gRPC-library data plane was removed; \"h2\" (the default) is the "
+                          "only data plane"));
+}
+
 TEST(ConfigLoader, RejectsMissingRequiredKeysAtTheParentPosition) {
   EXPECT_THAT(Errors("\n"                             // 1
                      "listen: 127.0.0.1:8500\n"       // 2
