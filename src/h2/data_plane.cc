@@ -77,6 +77,18 @@ void DataPlane::HealthChanged() {
   }
 }
 
+void DataPlane::WarmUpstreams() {
+  for (auto& env : loops_) {
+    LoopEnv* e = env.get();
+    e->loop().Post([e] {
+      const std::shared_ptr<const proxy::Snapshot>& snap = e->CurrentSnapshot();
+      for (const auto& b : snap->backends()) {
+        if (b->resolved != nullptr) e->upstreams().Warm(*b->resolved);
+      }
+    });
+  }
+}
+
 void DataPlane::DrainStep(LoopEnv* env, absl::Time deadline, absl::Time quiet_after) {
   size_t streams = 0;
   for (ServerConn* c : env->connections()) streams += c->streams();

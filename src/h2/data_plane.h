@@ -27,6 +27,9 @@ class DataPlane {
   void Adopt(int fd);
   // The serving status may have changed: Watch streams hear of it.
   void HealthChanged();
+  // A snapshot was published: every loop connects to its backends now, so that no call pays
+  // for the TCP and HTTP/2 handshakes (connections already up are kept).
+  void WarmUpstreams();
   // Graceful stop: GOAWAY to every client (two phases), streams in progress get until
   // `deadline`, then everything is closed and the threads joined. Idempotent.
   void Shutdown(absl::Time deadline);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -224,6 +225,20 @@ void UpstreamPool::Forget(UpstreamConn* conn, bool failed) {
   }
   it->second.conn = nullptr;
   it->second.failed_at = env_->loop().now();
+}
+
+void UpstreamPool::Warm(const ResolvedTarget& target) {
+  const size_t n = target.pick_first ? std::min<size_t>(1, target.endpoints.size())
+                                     : target.endpoints.size();
+  for (size_t i = 0; i < n; ++i) {
+    const Endpoint& ep = target.endpoints[i];
+    std::string key = absl::StrCat(target.settings_key, "|", ep.key);
+    Addr& a = addrs_[key];
+    if (a.conn != nullptr && a.conn->usable()) continue;
+    std::string error;
+    a.conn = UpstreamConn::Connect(env_, this, ep, std::move(key), target.connect_timeout, &error);
+    if (a.conn == nullptr) a.failed_at = env_->loop().now();
+  }
 }
 
 UpstreamConn* UpstreamPool::Pick(const ResolvedTarget& target, std::string* error) {

@@ -70,6 +70,9 @@ class UpstreamPool {
 
   // A connection for the next call to `target`, or null with `error` set.
   UpstreamConn* Pick(const ResolvedTarget& target, std::string* error);
+  // Connects to the addresses calls to `target` will use (all of them; the first for
+  // pick_first) where no usable connection exists. Failures are only remembered.
+  void Warm(const ResolvedTarget& target);
   // The connection is closing or got GOAWAY: it takes no new streams.
   void Forget(UpstreamConn* conn, bool failed);
   // Closes every connection (the loop is stopping).

@@ -40,6 +40,7 @@ void ConnectivityWatcher::Stop() {
     if (stopping_) return;
     stopping_ = true;
   }
+  cq_.Shutdown();  // wakes the thread's wait
   thread_.join();
   absl::MutexLock lock(&mu_);
   watched_.clear();
@@ -49,9 +50,17 @@ void ConnectivityWatcher::Run() {
   std::vector<std::pair<uint64_t, grpc_connectivity_state>> changes;
   while (true) {
     changes.clear();
+    // Polls gRPC's sockets for a period (nothing is queued: it returns at the deadline, or at
+    // once when Stop shuts the queue down).
+    void* tag;
+    bool ok;
+    if (cq_.AsyncNext(&tag, &ok, std::chrono::system_clock::now() + period_) ==
+        grpc::CompletionQueue::SHUTDOWN) {
+      return;
+    }
     {
       absl::MutexLock lock(&mu_);
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(period_))) return;
+      if (stopping_) return;
       for (auto& [id, w] : watched_) {
         const grpc_connectivity_state state = w.channel->GetState(/*try_to_connect=*/false);
         if (state == GRPC_CHANNEL_IDLE) w.channel->GetState(/*try_to_connect=*/true);

@@ -4,11 +4,12 @@
 // goes IDLE when its connection drops, and would otherwise wait for the next call). `on_tick`
 // runs after each round, for housekeeping on the same thread.
 //
-// Why reading states rather than Channel::NotifyOnStateChange: that needs a thread blocked on a
-// completion queue, and with gRPC 1.51's epoll1 poller such a thread takes part in the proxy's
-// network I/O and wakes the worker threads; measured here, it doubled the proxy's CPU per call
-// (44 -> 92 us). A non-polling queue would avoid that, but 1.51 rejects one for state
-// notifications (assertion in polling_entity.cc). GetState(false) is a cheap read, and a change
+// Between rounds the thread waits on a completion queue of its own (nothing is ever queued on
+// it). With gRPC 1.51's epoll1 poller a thread waiting on any queue polls every gRPC socket, and
+// the data plane does not use gRPC, so no other thread would: without it an idle channel saw its
+// backend's connection close only when gRPC's backup poller ran (every 5 s), and the connected
+// gauge lagged a killed backend by up to 10 s. (When calls went through gRPC, such a polling
+// thread woke the worker threads and doubled the CPU per call; that plane is gone.) A change
 // shorter than a period (a backend restarting within 100 ms) may go unseen, which is harmless.
 //
 // Thread-safe. Callbacks run on the watcher thread with no lock of the watcher held, so they may
@@ -23,6 +24,7 @@
 
 #include <grpc/grpc.h>
 #include <grpcpp/channel.h>
+#include <grpcpp/completion_queue.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -62,6 +64,7 @@ class ConnectivityWatcher {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<uint64_t, Watched> watched_ ABSL_GUARDED_BY(mu_);
+  grpc::CompletionQueue cq_;  // waited on between rounds: drives gRPC's socket polling
   std::thread thread_;
 };
 

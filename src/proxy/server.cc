@@ -108,6 +108,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
   self->serving_.store(true, std::memory_order_release);
   h2::DataPlane* p = self->plane_.get();
   self->listener_->Start([p](int fd) { p->Adopt(fd); }, refused, open_changed);
+  p->WarmUpstreams();
   MG_LOG(kInfo, "data plane: h2 (frame-level, nghttp2), ", config.proxy.threads, " threads");
   return self;
 }
@@ -170,6 +171,7 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
   generation_.store(next, std::memory_order_release);
   metrics_->SetConfigInfo(effective.hash, next);
   pool_.ReleaseUnused();  // channels of removed backends, once no call holds the old snapshot
+  plane_->WarmUpstreams();
   return ignored;
 }
 

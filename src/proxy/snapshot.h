@@ -125,6 +125,7 @@ class Snapshot {
   uint64_t generation() const { return generation_; }
   const routing::RouteTable& table() const { return *table_; }
   const RouteRuntime& route(int i) const { return routes_[i]; }
+  const std::vector<std::unique_ptr<BackendRuntime>>& backends() const { return backends_; }
   bool IsUnary(std::string_view method_path) const { return unary_.Contains(method_path); }
   routing::FeedbackHandler* feedback() const { return feedback_.get(); }
   telemetry::AccessLog* access_log() const { return access_log_.get(); }
