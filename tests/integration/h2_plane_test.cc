@@ -1,4 +1,4 @@
-// The frame-level data plane (MODELGATE_DATA_PLANE=h2) against clients and backends that a
+// The frame-level data plane against clients and backends that a
 // gRPC library would never be: a client that streams far faster than the backend reads
 // (backpressure), one that resets streams as fast as it opens them (rapid reset), one that opens
 // streams and then says nothing (deadlines, idle streams), one that opens more streams than the
@@ -750,11 +750,7 @@ int64_t RssBytes(pid_t pid) {
 
 class H2Plane : public ::testing::Test {
  protected:
-  // Children inherit the environment: this is what selects the plane under test.
-  void SetUp() override { setenv("MODELGATE_DATA_PLANE", "h2", 1); }
-
   void TearDown() override {
-    unsetenv("MODELGATE_DATA_PLANE");
     if (HasFailure() && !log_path_.empty()) {
       for (const std::string& line : testutil::ReadLines(log_path_)) {
         std::fprintf(stderr, "modelgate: %s\n", line.c_str());
@@ -791,12 +787,6 @@ routes:
     auto mg = testutil::Modelgate::Start(dir_.Write("config.yaml", yaml), options);
     ASSERT_TRUE(mg.ok()) << mg.status();
     mg_ = std::move(*mg);
-    // Guard against testing the other plane by mistake.
-    bool h2 = false;
-    for (const std::string& line : testutil::ReadLines(log_path_)) {
-      h2 = h2 || absl::StrContains(line, "data plane: h2");
-    }
-    ASSERT_TRUE(h2) << "modelgate did not start the h2 data plane";
   }
 
   std::unique_ptr<RawH2Client> ConnectRaw() {
