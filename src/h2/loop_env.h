@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
+
+#include <nghttp2/nghttp2.h>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
@@ -56,6 +59,9 @@ class LoopEnv {
   EventLoop& loop() { return loop_; }
   int shard() const { return shard_; }
   SplitMix64& rng() { return rng_; }
+  // Scratch for building header blocks: nghttp2 copies what it is given on submission, so one
+  // vector per loop serves every stream without allocating.
+  std::vector<nghttp2_nv>& scratch_nva() { return scratch_nva_; }
   const PlaneSettings& settings() const { return settings_; }
   telemetry::Metrics& metrics() { return *host_->metrics; }
   bool serving() const { return host_->serving(); }
@@ -85,6 +91,7 @@ class LoopEnv {
   const PlaneSettings settings_;
   const PlaneHost* const host_;
   SplitMix64 rng_;
+  std::vector<nghttp2_nv> scratch_nva_;
   std::shared_ptr<const proxy::Snapshot> snapshot_;
   uint64_t generation_ = 0;
   int64_t routed_calls_ = 0;

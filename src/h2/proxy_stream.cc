@@ -34,7 +34,11 @@ ssize_t ReadForClientCb(nghttp2_session* /*session*/, int32_t /*stream_id*/, uin
 }  // namespace
 
 ProxyStream::ProxyStream(LoopEnv* env, ServerConn* conn, int32_t id)
-    : env_(env), conn_(conn), id_(id), start_(std::chrono::steady_clock::now()) {}
+    : env_(env),
+      conn_(conn),
+      id_(id),
+      start_(std::chrono::steady_clock::now()),
+      nva_(env->scratch_nva()) {}
 
 ProxyStream::~ProxyStream() {
   env_->loop().CancelTimer(deadline_timer_);

@@ -176,7 +176,7 @@ class ProxyStream final : public UpstreamStream, public UnaryPlan::Responder {
   bool counted_ = false;
   int health_sent_ = -1;
   std::string health_service_;
-  std::vector<nghttp2_nv> nva_;  // scratch for submissions
+  std::vector<nghttp2_nv>& nva_;  // the loop's scratch for submissions
 };
 
 }  // namespace modelgate::h2

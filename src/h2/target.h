@@ -18,7 +18,9 @@ namespace modelgate::h2 {
 struct Endpoint {
   sockaddr_storage addr{};
   socklen_t len = 0;
-  std::string key;  // the address's bytes: connections to equal keys are shared
+  // The address's bytes (prefixed with the target's settings_key once those are set):
+  // connections to equal keys are shared.
+  std::string key;
 };
 
 struct ResolvedTarget {

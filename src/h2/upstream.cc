@@ -232,11 +232,10 @@ void UpstreamPool::Warm(const ResolvedTarget& target) {
                                      : target.endpoints.size();
   for (size_t i = 0; i < n; ++i) {
     const Endpoint& ep = target.endpoints[i];
-    std::string key = absl::StrCat(target.settings_key, "|", ep.key);
-    Addr& a = addrs_[key];
+    Addr& a = addrs_[ep.key];
     if (a.conn != nullptr && a.conn->usable()) continue;
     std::string error;
-    a.conn = UpstreamConn::Connect(env_, this, ep, std::move(key), target.connect_timeout, &error);
+    a.conn = UpstreamConn::Connect(env_, this, ep, ep.key, target.connect_timeout, &error);
     if (a.conn == nullptr) a.failed_at = env_->loop().now();
   }
 }
@@ -249,7 +248,6 @@ UpstreamConn* UpstreamPool::Pick(const ResolvedTarget& target, std::string* erro
   }
   const absl::Time now = env_->loop().now();
   // An address is worth a call when it has a usable connection or did not just fail.
-  auto key_of = [&](const Endpoint& ep) { return absl::StrCat(target.settings_key, "|", ep.key); };
   auto worth = [&](const std::string& key) {
     auto it = addrs_.find(key);
     return it == addrs_.end() || (it->second.conn != nullptr && it->second.conn->usable()) ||
@@ -260,7 +258,7 @@ UpstreamConn* UpstreamPool::Pick(const ResolvedTarget& target, std::string* erro
     // The first address that works, until it fails.
     chosen = n;
     for (size_t i = 0; i < n && chosen == n; ++i) {
-      if (worth(key_of(target.endpoints[i]))) chosen = i;
+      if (worth(target.endpoints[i].key)) chosen = i;
     }
     if (chosen == n) chosen = 0;
   } else {
@@ -268,7 +266,7 @@ UpstreamConn* UpstreamPool::Pick(const ResolvedTarget& target, std::string* erro
     size_t& next = next_[target.target];
     chosen = next % n;
     for (size_t i = 0; i < n; ++i) {
-      if (worth(key_of(target.endpoints[(next + i) % n]))) {
+      if (worth(target.endpoints[(next + i) % n].key)) {
         chosen = (next + i) % n;
         break;
       }
@@ -276,10 +274,9 @@ UpstreamConn* UpstreamPool::Pick(const ResolvedTarget& target, std::string* erro
     next = chosen + 1;
   }
   const Endpoint& ep = target.endpoints[chosen];
-  std::string key = key_of(ep);
-  Addr& a = addrs_[key];
+  Addr& a = addrs_[ep.key];
   if (a.conn != nullptr && a.conn->usable()) return a.conn;
-  a.conn = UpstreamConn::Connect(env_, this, ep, std::move(key), target.connect_timeout, error);
+  a.conn = UpstreamConn::Connect(env_, this, ep, ep.key, target.connect_timeout, error);
   if (a.conn == nullptr) a.failed_at = now;
   return a.conn;
 }

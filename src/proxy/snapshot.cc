@@ -32,6 +32,9 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
             absl::StrCat(b.upstream.connect_timeout_seconds, "/",
                          b.upstream.reconnect_initial_seconds, "/",
                          b.upstream.reconnect_max_seconds, "/", resolved->authority);
+        for (h2::Endpoint& ep : resolved->endpoints) {
+          ep.key = absl::StrCat(resolved->settings_key, "|", ep.key);
+        }
         rt->resolved = std::make_shared<const h2::ResolvedTarget>(*std::move(resolved));
       } else {
         // Like a gRPC channel whose name does not resolve: calls fail UNAVAILABLE, the snapshot
