@@ -92,8 +92,9 @@ int EventLoop::NextTimeoutMs() const {
   if (timers_.empty()) return -1;
   const absl::Duration d = timers_.top().when - absl::Now();
   if (d <= absl::ZeroDuration()) return 0;
-  // Round up: waking a millisecond early would spin until the timer is due.
-  return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d) + 1, 60'000));
+  // Round up: waking a millisecond early would spin until the timer is due. Capped before
+  // adding, so that no distance, however far, can overflow.
+  return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), 59'999) + 1);
 }
 
 void EventLoop::RunTimers() {
@@ -133,39 +134,46 @@ void EventLoop::RunFlushes() {
 }
 
 void EventLoop::Run() {
+  while (RunOnce(-1)) {
+  }
+}
+
+bool EventLoop::RunOnce(int timeout_ms) {
+  if (stop_requested_) return false;
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
-  while (!stop_requested_) {
-    const int n = epoll_wait(epfd_, events, kMaxEvents, NextTimeoutMs());
-    now_ = absl::Now();
-    if (n < 0 && errno != EINTR) break;
-    bool woken = false;
-    for (int i = 0; i < n; ++i) {
-      Handler* h = static_cast<Handler*>(events[i].data.ptr);
-      if (h == kWake) {
-        uint64_t v;
-        (void)!read(wakefd_, &v, sizeof(v));
-        woken = true;
-        continue;
-      }
-      const uint32_t e = events[i].events;
-      if ((e & EPOLLIN) != 0) {
-        h->OnReadable();
-      } else if ((e & (EPOLLERR | EPOLLHUP)) != 0) {
-        h->OnError();
-        continue;
-      }
-      if ((e & EPOLLOUT) != 0) h->OnWritable();
+  int wait_ms = NextTimeoutMs();
+  if (timeout_ms >= 0 && (wait_ms < 0 || wait_ms > timeout_ms)) wait_ms = timeout_ms;
+  const int n = epoll_wait(epfd_, events, kMaxEvents, wait_ms);
+  now_ = absl::Now();
+  if (n < 0 && errno != EINTR) return false;
+  bool woken = false;
+  for (int i = 0; i < n; ++i) {
+    Handler* h = static_cast<Handler*>(events[i].data.ptr);
+    if (h == kWake) {
+      uint64_t v;
+      (void)!read(wakefd_, &v, sizeof(v));
+      woken = true;
+      continue;
     }
-    RunTimers();
-    if (woken) RunPosted();
-    RunFlushes();
-    while (!graveyard_.empty()) {
-      std::vector<Handler*> dead;
-      dead.swap(graveyard_);
-      for (Handler* h : dead) delete h;
+    const uint32_t e = events[i].events;
+    if ((e & EPOLLIN) != 0) {
+      h->OnReadable();
+    } else if ((e & (EPOLLERR | EPOLLHUP)) != 0) {
+      h->OnError();
+      continue;
     }
+    if ((e & EPOLLOUT) != 0) h->OnWritable();
   }
+  RunTimers();
+  if (woken) RunPosted();
+  RunFlushes();
+  while (!graveyard_.empty()) {
+    std::vector<Handler*> dead;
+    dead.swap(graveyard_);
+    for (Handler* h : dead) delete h;
+  }
+  return !stop_requested_;
 }
 
 }  // namespace modelgate::h2

@@ -68,6 +68,10 @@ class EventLoop {
   void Post(std::function<void()> fn) ABSL_LOCKS_EXCLUDED(mu_);
   // Runs rounds until Stop(); call on the loop's thread.
   void Run();
+  // Runs one round, waiting at most `timeout_ms` (-1: until something is due, as Run() does);
+  // false once Stop() was seen (or the wait failed). For drivers that interleave the loop with
+  // their own work on the same thread (the fuzz target in tests/fuzz).
+  bool RunOnce(int timeout_ms);
   // From any thread: Run() returns after its current round.
   void Stop() ABSL_LOCKS_EXCLUDED(mu_);
 

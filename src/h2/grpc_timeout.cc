@@ -39,6 +39,9 @@ std::string FormatGrpcTimeout(absl::Duration d) {
   for (const Unit& u : kUnits) {
     absl::Duration rem;
     int64_t n = absl::IDivDuration(d, u.size, &rem);
+    // Too many of this unit: the next one up. (Also keeps ++n from overflowing: a client's
+    // grpc-timeout of 99999999H is INT64_MAX nanoseconds and more; found by fuzzing.)
+    if (n > kMax) continue;
     if (rem > absl::ZeroDuration()) ++n;
     if (n <= kMax) return absl::StrCat(n, absl::string_view(&u.name, 1));
   }

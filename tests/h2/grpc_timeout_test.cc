@@ -28,6 +28,10 @@ TEST(GrpcTimeout, FormatsInTheFinestUnitThatFitsRoundingUp) {
   EXPECT_EQ(FormatGrpcTimeout(absl::Hours(30)), "108000S");
   EXPECT_EQ(FormatGrpcTimeout(absl::ZeroDuration()), "1n");
   EXPECT_EQ(FormatGrpcTimeout(-absl::Seconds(1)), "1n");
+  // The largest a client can send, and beyond: the coarsest unit, never an overflow.
+  EXPECT_EQ(FormatGrpcTimeout(absl::Hours(99999999)), "99999999H");
+  EXPECT_EQ(FormatGrpcTimeout(absl::Hours(99999999) + absl::Nanoseconds(1)), "99999999H");
+  EXPECT_EQ(FormatGrpcTimeout(absl::InfiniteDuration()), "99999999H");
   // Never shorter than the real time left: 10000.0001 s rounds up in ms.
   EXPECT_EQ(FormatGrpcTimeout(absl::Seconds(10000) + absl::Microseconds(100)), "10000001m");
 }
