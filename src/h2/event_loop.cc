@@ -64,6 +64,17 @@ EventLoop::TimerId EventLoop::AddTimer(absl::Time when, std::function<void()> fn
   const TimerId id = next_timer_++;
   timers_.push(Timer{when, id});
   timer_fns_.emplace(id, std::move(fn));
+  // A cancelled timer leaves its heap entry until it is due, and a client's deadline may be
+  // years away: when cancelled entries outnumber live ones (and a few), the heap is rebuilt
+  // from the live ones, so its size stays within 2x the live timers (amortised O(log n)).
+  if (timers_.size() > 2 * timer_fns_.size() + 1024) {
+    std::vector<Timer> live;
+    live.reserve(timer_fns_.size());
+    for (; !timers_.empty(); timers_.pop()) {
+      if (timer_fns_.contains(timers_.top().id)) live.push_back(timers_.top());
+    }
+    timers_ = decltype(timers_)(std::greater<Timer>(), std::move(live));
+  }
   return id;
 }
 

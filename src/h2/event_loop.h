@@ -7,6 +7,7 @@
 // Thread-safe: Post() and Stop() may be called from any thread; the rest on the loop's thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -77,6 +78,8 @@ class EventLoop {
 
   // The time of the current round (cheaper than absl::Now() per frame).
   absl::Time now() const { return now_; }
+  // Timer heap entries, cancelled ones not yet dropped included (tests: memory stays bounded).
+  size_t timer_entries() const { return timers_.size(); }
 
  private:
   void RunTimers();
