@@ -28,12 +28,10 @@ modelgate's stderr (its log) goes to a file per target. The report ends with eac
 (counted, deduplicated); a failed call's BenchError carries the target's last log lines; with
 --out the logs are also copied to FILE's stem + .logs/.
 
-Bidi streaming (messages/s through a stream) is not measured: modelgate-load only issues unary
-calls (grpc::GenericStub::PrepareUnaryCall: one request message, half-close, one response per
-call). Pointing it at /modelgate.testing.Echo/Bidi measures one-message streams, i.e. stream
-set-up cost, not messages through a long-lived stream; measuring that needs a streaming mode in
-modelgate-load (N streams kept open, ping-pong or windowed writes, messages/s and latency per
-message).
+Bidi streaming (--bidi): the same targets, but modelgate-load keeps N (= "in flight")
+/modelgate.testing.Echo/Bidi streams open for the whole cell, each ping-ponging one message at a
+time (write, read the echo, write the next). QPS is then messages/s, latency is per message and
+CPU is per message; streams are routed once, when they open (modelgate and the peers alike).
 
 Peer settings (see nginx_conf / haproxy_h2_conf / haproxy_tcp_conf): keepalive_requests raised
 on nginx's client and upstream sides (1.22 defaults to 1000: a GOAWAY, or a new upstream
@@ -46,9 +44,10 @@ target must be seen to reach the candidate backend (its CPU time grows) during t
 Usage (after building modelgate, modelgate-fake-model and modelgate-load into build/):
   bench/run.py [--duration 5] [--repeats 3] [--concurrency 1,16,64]
                [--targets direct,modelgate,nginx,haproxy,haproxy-tcp] [--streaming] [--monitors]
-               [--out FILE]
+               [--bidi] [--out FILE]
   --streaming  measure /modelgate.testing.Echo/Unary instead of ModelInfer, declared unary
                (proxy.unary_methods) and not (modelgate-streaming)
+  --bidi       messages/s through long-lived bidi streams (see above) instead of unary calls
   --monitors   add modelgate+monitors (meant for ModelInfer: its monitor decodes inference_v2)
   --targets    measure only these (direct is always measured: the ratios need it)
   --out FILE   also write the table to FILE and the raw rounds to FILE's stem + .json
@@ -103,6 +102,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MODEL_INFER = "/inference.GRPCInferenceService/ModelInfer"
 ECHO_UNARY = "/modelgate.testing.Echo/Unary"
+ECHO_BIDI = "/modelgate.testing.Echo/Bidi"
 BASE_TARGETS = ["direct", "modelgate", "nginx", "haproxy", "haproxy-tcp"]
 # Flag -> the targets it adds (table order: after the modelgate base targets, before the peers).
 VARIANTS = {"monitors": ["modelgate+monitors"],
@@ -542,10 +542,10 @@ def start_target(name, ctx):
 # ---------------------------------------------------------------- measuring
 
 
-def run_load(load_bin, target, concurrency, duration, method):
+def run_load(load_bin, target, concurrency, duration, method, bidi=False):
     argv = [load_bin, "--target", target, "--concurrency", str(concurrency), "--duration",
             str(duration), "--json", "--arm_header", "", "--method", method,
-            "--sticky_header", "x-user-id", "--keys", "10000"]
+            "--sticky_header", "x-user-id", "--keys", "10000"] + (["--bidi"] if bidi else [])
     out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
     if out.returncode != 0:
         raise BenchError(f"modelgate-load against {target} failed: {out.stderr.strip()}")
@@ -598,7 +598,8 @@ def measure(ctx, target, concurrency, duration):
     counters = shadow_counters(admin) if admin else None
     before = (cpu_seconds(proxy_pids), {b: cpu_seconds(p) for b, p in backends.items()})
     try:
-        res = run_load(ctx["load"], target["addr"], concurrency, duration, ctx["method"])
+        res = run_load(ctx["load"], target["addr"], concurrency, duration, ctx["method"],
+                       ctx["bidi"])
     except BenchError as e:
         raise BenchError(f"{name} at {concurrency} in flight: {e}" +
                          log_tail(getattr(proc, "log", None))) from None
@@ -639,7 +640,8 @@ def check_reach(ctx, target):
     connections the target opened to that backend (persistent ones: a few; one per call: many)."""
     reach = target["reach"]
     sockets = sockets_to(ctx[reach]) if reach else None
-    cell = measure(ctx, target, 16, 2)
+    # --bidi routes once per stream: 64 streams make a miss of the 10% arm unlikely (0.9^64).
+    cell = measure(ctx, target, 64 if ctx["bidi"] else 16, 2)
     reached = reach and cell["backend_cpu_s"][reach] > 0
     if reach and not reached:
         raise BenchError(f"{target['name']}: no call reached the {reach} backend in warm-up")
@@ -915,6 +917,8 @@ def parse_args():
                     ", ".join(BASE_TARGETS + VARIANT_NAMES))
     ap.add_argument("--streaming", action="store_true")
     ap.add_argument("--monitors", action="store_true")
+    ap.add_argument("--bidi", action="store_true",
+                    help="messages/s through long-lived ping-pong bidi streams (Echo/Bidi)")
     ap.add_argument("--access-log", action="store_true",
                     help="add modelgate+access-log (the route of modelgate, with access_log on)")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
@@ -931,6 +935,8 @@ def parse_args():
     ap.add_argument("--max-inflight", type=int, default=100,
                     help="--shadow: modelgate's shadow.max_inflight")
     args = ap.parse_args()
+    if args.bidi and (args.shadow or args.streaming or args.monitors):
+        ap.error("--bidi measures Echo/Bidi streams: no --shadow, --streaming or --monitors")
     if args.shadow and (args.streaming or args.monitors):
         ap.error("--shadow measures ModelInfer only: no --streaming or --monitors with it")
     if args.shadow and args.primary_latency_ms < 1:
@@ -970,9 +976,10 @@ def target_names(args):
 def start_all(args, names, work, procs):
     binary = lambda n: os.path.join(args.build_dir, "bin", n)
     levels = [int(c) for c in args.concurrency.split(",")]
-    ctx = {"work": work, "binary": binary, "streaming": args.streaming,
+    ctx = {"work": work, "binary": binary, "streaming": args.streaming, "bidi": args.bidi,
            "streams": max(128, max(levels)), "load": binary("modelgate-load"),
-           "method": ECHO_UNARY if args.streaming else MODEL_INFER, "backend_procs": {},
+           "method": ECHO_BIDI if args.bidi else ECHO_UNARY if args.streaming else MODEL_INFER,
+           "backend_procs": {},
            "baseline": os.path.abspath(args.baseline) if args.baseline else "",
            "shadow": args.shadow, "tolerate_errors": args.shadow,
            # --shadow: a mirror subrequest keeps its client stream counted until the copy is
@@ -1020,7 +1027,9 @@ def report(args, ctx, results, names, levels, targets, load_before):
     header = (f"Machine: {machine()}; load average {load_before} at start, {loadavg()} at end "
               f"(shared, noisy machine); method {ctx['method']}; {args.repeats} interleaved rounds "
               f"of {args.duration:g} s per cell, closed loop over 1 connection, medians; every "
-              f"proxy with 1 worker/thread.")
+              f"proxy with 1 worker/thread." +
+              (" --bidi: 'in flight' = ping-pong streams kept open; QPS = messages/s, latency "
+               "and CPU per message." if args.bidi else ""))
     summary = summarize(results, names, levels)
     text = table(summary, header) + "\n\n" + backend_split(summary) + "\n\n" + \
         log_report(targets)

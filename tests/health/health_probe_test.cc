@@ -18,19 +18,12 @@
 #include "gtest/gtest.h"
 #include "health/health_checker.h"
 #include "modelgate/testing/echo.grpc.pb.h"
+#include "testing/poll.h"
 
 namespace modelgate::health {
 namespace {
 
-// Polls `done` until it holds or `timeout` passed: the checker thread runs on its own schedule.
-bool PollUntil(const std::function<bool()>& done, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
+using modelgate::testutil::PollUntil;
 
 class HealthServer {
  public:

@@ -127,15 +127,4 @@ double Modelgate::WaitForMetric(const std::string& series, double value,
   return v;
 }
 
-bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout,
-               std::chrono::milliseconds interval) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool ok = done();
-  while (!ok && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(interval);
-    ok = done();
-  }
-  return ok;
-}
-
 }  // namespace modelgate::testutil

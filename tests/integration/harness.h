@@ -15,16 +15,11 @@
 
 #include "absl/status/statusor.h"
 #include "testing/listening_process.h"
+#include "testing/poll.h"
 #include "testing/process.h"
 #include "testing/temp_dir.h"
 
 namespace modelgate::testutil {
-
-// Calls `done` every `interval` until it returns true or `timeout` has passed, and returns
-// its last answer: for a state another process reaches on its own schedule (a counter, a
-// scrape). Polling with a bound, never a sleep standing in for synchronisation.
-bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout,
-               std::chrono::milliseconds interval = std::chrono::milliseconds(20));
 
 // The start of a config with the gRPC and admin listeners on 127.0.0.1:0 and `backends`
 // (name, address) declared, followed by `rest` (routes, proxy settings): the part every

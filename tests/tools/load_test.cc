@@ -8,7 +8,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "modelgate/testing/echo.grpc.pb.h"
 #include "testing/listening_process.h"
+#include "testing/poll.h"
 
 namespace modelgate::tools {
 namespace {
@@ -111,6 +115,41 @@ TEST_F(LoadTest, DrivesEchoAndOtherMethods) {
     ASSERT_EQ(run.exit_code, 0) << run.out;
     EXPECT_EQ(ParseJson(run.out)["ok"], 20) << method;
   }
+}
+
+TEST_F(LoadTest, BidiKeepsOneStreamPerSlotAndCountsMessages) {
+  ASSERT_NO_FATAL_FAILURE(StartModel());
+  LoadRun run = RunLoad({target(), "--bidi", "--requests=300", "--concurrency=4", "--json",
+                         "--method=/modelgate.testing.Echo/Bidi", "--sticky_header=x-user",
+                         "--keys=3"});
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  nlohmann::json j = ParseJson(run.out);
+  EXPECT_EQ(j["mode"], "bidi");
+  EXPECT_EQ(j["completed"], 300);
+  EXPECT_EQ(j["ok"], 300);
+  EXPECT_TRUE(j["errors"].empty());
+  EXPECT_EQ(j["arms"], nlohmann::json({{"(none)", 300}}));
+  // 300 messages went through 4 streams: the backend saw 4 calls end, not 300.
+  auto channel = grpc::CreateChannel(model_->address, grpc::InsecureChannelCredentials());
+  auto echo = modelgate::testing::Echo::NewStub(channel);
+  int64_t completed = 0;
+  modelgate::testutil::PollUntil(
+      [&] {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        modelgate::testing::CancelStats stats;
+        if (!echo->Stats(&ctx, modelgate::testing::Empty(), &stats).ok()) return false;
+        completed = stats.completed_calls();
+        return completed >= 4;
+      },
+      milliseconds(10000));
+  EXPECT_EQ(completed, 4);
+
+  LoadRun text = RunLoad({target(), "--bidi", "--requests=10",
+                          "--method=/modelgate.testing.Echo/Bidi"});
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("completed     10 messages"));
+  EXPECT_THAT(text.out, HasSubstr("1 bidi streams in flight"));
 }
 
 TEST_F(LoadTest, TextSummaryNamesTheNumbers) {

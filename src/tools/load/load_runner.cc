@@ -31,7 +31,7 @@ constexpr int kNoArm = 0;
 
 class Loop;
 
-// One call slot: a call in flight, then the next one, for the whole run.
+// One unary call slot: a call in flight, then the next one, for the whole run.
 class CallSlot final : public CqHandler {
  public:
   enum Event { kDone = 0 };  // the only one: the call finished
@@ -45,6 +45,28 @@ class CallSlot final : public CqHandler {
   grpc::Status status;
   Clock::time_point start;
   bool measured = false;
+  int64_t key = -1;
+
+ private:
+  Loop* loop_;
+};
+
+// --bidi: one stream kept open for the whole run, ping-ponging one message at a time (write,
+// read the answer, write again), then half-closed; a stream that fails is counted once and
+// replaced.
+class StreamSlot final : public CqHandler {
+ public:
+  enum Event { kStarted = 0, kWritten, kRead, kWritesDone, kFinished };
+
+  explicit StreamSlot(Loop* loop) : loop_(loop) {}
+  void OnEvent(int kind, bool ok) override;
+
+  std::optional<grpc::ClientContext> ctx;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> stream;
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  Clock::time_point start;  // of the message in flight
+  bool measured = false;    // the message in flight is
   int64_t key = -1;
 
  private:
@@ -96,12 +118,16 @@ class Loop {
     Clock::time_point t0 = Clock::now();
     warmup_end_ = t0 + ToDuration(o_.warmup_s);
     measure_end_ = warmup_end_ + ToDuration(o_.duration_s);
-    slots_.reserve(static_cast<size_t>(o_.concurrency));
-    for (int64_t i = 0; i < o_.concurrency; ++i) slots_.push_back(std::make_unique<CallSlot>(this));
-    for (auto& slot : slots_) {
+    for (int64_t i = 0; i < o_.concurrency; ++i) {
       Clock::time_point now = Clock::now();
       if (!MayStart(now)) break;
-      Start(*slot, now);
+      if (o_.bidi) {
+        streams_.push_back(std::make_unique<StreamSlot>(this));
+        StartStream(*streams_.back(), now);
+      } else {
+        slots_.push_back(std::make_unique<CallSlot>(this));
+        Start(*slots_.back(), now);
+      }
     }
     void* tag = nullptr;
     bool ok = false;
@@ -115,8 +141,57 @@ class Loop {
   void OnCallDone(CallSlot& slot) {
     --in_flight_;
     Clock::time_point now = Clock::now();
-    if (slot.measured) Account(slot, now);
+    if (slot.measured) Account(slot.start, now, slot.status.error_code(), *slot.ctx, slot.key);
     if (MayStart(now)) Start(slot, now);
+  }
+
+  void OnStreamEvent(StreamSlot& slot, int kind, bool ok) {
+    switch (kind) {
+      case StreamSlot::kStarted:
+        if (ok) {
+          SendMessage(slot, Clock::now());
+        } else {
+          slot.stream->Finish(&slot.status, slot.Tag(StreamSlot::kFinished));
+        }
+        break;
+      case StreamSlot::kWritten:
+        if (ok) {
+          slot.stream->Read(&slot.response, slot.Tag(StreamSlot::kRead));
+        } else {  // the stream broke: Finish says how
+          slot.stream->Finish(&slot.status, slot.Tag(StreamSlot::kFinished));
+        }
+        break;
+      case StreamSlot::kRead: {
+        if (!ok) {  // the server ended the stream before answering
+          slot.stream->Finish(&slot.status, slot.Tag(StreamSlot::kFinished));
+          break;
+        }
+        Clock::time_point now = Clock::now();
+        if (slot.measured) Account(slot.start, now, grpc::StatusCode::OK, *slot.ctx, slot.key);
+        if (MayStart(now)) {
+          SendMessage(slot, now);
+        } else {
+          slot.measured = false;  // nothing in flight on it any more
+          slot.stream->WritesDone(slot.Tag(StreamSlot::kWritesDone));
+        }
+        break;
+      }
+      case StreamSlot::kWritesDone:
+        slot.stream->Finish(&slot.status, slot.Tag(StreamSlot::kFinished));
+        break;
+      case StreamSlot::kFinished: {
+        --in_flight_;
+        Clock::time_point now = Clock::now();
+        // A stream that ends otherwise than OK fails the message it had in flight (or, after
+        // its last message, the stream): one error, counted like a failed unary call.
+        if (!slot.status.ok() && now >= warmup_end_) {
+          if (!slot.measured) slot.start = now;
+          Account(slot.start, now, slot.status.error_code(), *slot.ctx, slot.key);
+        }
+        if (!slot.status.ok() && MayStart(now)) StartStream(slot, now);
+        break;
+      }
+    }
   }
 
  private:
@@ -130,53 +205,87 @@ class Loop {
     return now < measure_end_;
   }
 
+  // A fresh context with the run's metadata; `key` is the sticky key drawn (-1: none).
+  // `deadline` is from now.
+  void NewContext(std::optional<grpc::ClientContext>& ctx, int64_t& key,
+                  std::chrono::milliseconds deadline) {
+    ctx.emplace();
+    ctx->set_deadline(std::chrono::system_clock::now() + deadline);
+    key = -1;
+    if (!o_.header.empty()) {
+      const size_t colon = o_.header.find(':');  // validated: present
+      ctx->AddMetadata(o_.header.substr(0, colon), o_.header.substr(colon + 1));
+    }
+    if (!key_values_.empty()) {
+      key = static_cast<int64_t>(random_.Below(key_values_.size()));
+      ctx->AddMetadata(o_.sticky_header, key_values_[key]);
+    }
+  }
+
+  grpc::GenericStub& NextStub() {
+    grpc::GenericStub& stub = *stubs_[next_channel_];
+    next_channel_ = (next_channel_ + 1) % stubs_.size();
+    return stub;
+  }
+
+  // Marks a call or message starting now; returns whether it is measured.
+  bool Started(Clock::time_point now) {
+    if (now < warmup_end_) return false;
+    if (started_measured_ == 0) first_measured_start_ = now;
+    ++started_measured_;
+    return true;
+  }
+
   void Start(CallSlot& slot, Clock::time_point now) {
     // The reader lives in the call's arena, owned through the context: release it first.
     slot.reader.reset();
-    slot.ctx.emplace();
-    slot.ctx->set_deadline(std::chrono::system_clock::now() +
-                           std::chrono::milliseconds(o_.deadline_ms));
-    slot.key = -1;
-    if (!o_.header.empty()) {
-      const size_t colon = o_.header.find(':');  // validated: present
-      slot.ctx->AddMetadata(o_.header.substr(0, colon), o_.header.substr(colon + 1));
-    }
-    if (!key_values_.empty()) {
-      slot.key = static_cast<int64_t>(random_.Below(key_values_.size()));
-      slot.ctx->AddMetadata(o_.sticky_header, key_values_[slot.key]);
-    }
-    slot.measured = now >= warmup_end_;
-    if (slot.measured) {
-      if (started_measured_ == 0) first_measured_start_ = now;
-      ++started_measured_;
-    }
+    NewContext(slot.ctx, slot.key, std::chrono::milliseconds(o_.deadline_ms));
+    slot.measured = Started(now);
     slot.start = now;
-    grpc::GenericStub& stub = *stubs_[next_channel_];
-    next_channel_ = (next_channel_ + 1) % stubs_.size();
-    slot.reader = stub.PrepareUnaryCall(&*slot.ctx, o_.method, request_, &cq_);
+    slot.reader = NextStub().PrepareUnaryCall(&*slot.ctx, o_.method, request_, &cq_);
     slot.reader->StartCall();
     slot.reader->Finish(&slot.response, &slot.status, slot.Tag(CallSlot::kDone));
     ++in_flight_;
   }
 
-  void Account(CallSlot& slot, Clock::time_point now) {
+  void StartStream(StreamSlot& slot, Clock::time_point now) {
+    slot.stream.reset();
+    // The stream lives for the rest of the run: its deadline is that (0 with --requests) plus
+    // --deadline_ms.
+    auto rest = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::max(Clock::duration::zero(), measure_end_ - now));
+    NewContext(slot.ctx, slot.key, std::chrono::milliseconds(o_.deadline_ms) + rest);
+    slot.measured = false;
+    slot.stream = NextStub().PrepareCall(&*slot.ctx, o_.method, &cq_);
+    slot.stream->StartCall(slot.Tag(StreamSlot::kStarted));
+    ++in_flight_;
+  }
+
+  void SendMessage(StreamSlot& slot, Clock::time_point now) {
+    slot.measured = Started(now);
+    slot.start = now;
+    slot.stream->Write(request_, slot.Tag(StreamSlot::kWritten));
+  }
+
+  void Account(Clock::time_point start, Clock::time_point now, grpc::StatusCode status,
+               const grpc::ClientContext& ctx, int64_t key) {
     last_measured_end_ = now;
-    latencies_.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(now - slot.start).count());
-    int code = static_cast<int>(slot.status.error_code());
+    latencies_.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count());
+    int code = static_cast<int>(status);
     ++errors_[(code >= 0 && code < kNumGrpcStatusCodes) ? code : kNumGrpcStatusCodes];
-    int arm = o_.arm_header.empty() ? kNoArm : ArmOf(*slot.ctx);
+    int arm = o_.arm_header.empty() ? kNoArm : ArmOf(ctx);
     if (!o_.arm_header.empty()) {
       if (arm >= static_cast<int>(arm_counts_.size())) arm_counts_.resize(arm + 1, 0);
       ++arm_counts_[arm];
     }
-    if (slot.key >= 0) {
-      key_seen_[slot.key] = true;
+    if (key >= 0) {
+      key_seen_[key] = true;
       if (arm != kNoArm) {
-        int16_t& first = key_first_arm_[slot.key];
+        int16_t& first = key_first_arm_[key];
         if (first < 0) {
           first = static_cast<int16_t>(arm);
         } else if (first != arm) {
-          key_multi_arm_[slot.key] = true;
+          key_multi_arm_[key] = true;
         }
       }
     }
@@ -240,7 +349,8 @@ class Loop {
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   size_t next_channel_ = 0;
-  std::vector<std::unique_ptr<CallSlot>> slots_;
+  std::vector<std::unique_ptr<CallSlot>> slots_;      // unary calls
+  std::vector<std::unique_ptr<StreamSlot>> streams_;  // --bidi
 
   Clock::time_point warmup_end_, measure_end_;
   Clock::time_point first_measured_start_, last_measured_end_;
@@ -258,6 +368,7 @@ class Loop {
 };
 
 void CallSlot::OnEvent(int /*kind*/, bool /*ok*/) { loop_->OnCallDone(*this); }
+void StreamSlot::OnEvent(int kind, bool ok) { loop_->OnStreamEvent(*this, kind, ok); }
 
 }  // namespace
 

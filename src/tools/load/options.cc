@@ -51,6 +51,12 @@ void RegisterLoadFlags(FlagSet& flags, LoadOptions& o) {
   flags.Add("minimal_stack", &o.minimal_stack,
             "Use GRPC_ARG_MINIMAL_STACK on the channels (cheaper per call; deadlines are then "
             "enforced by the server only).");
+  flags.Add("bidi", &o.bidi,
+            "Keep --concurrency bidirectional streams open instead of unary calls: each sends "
+            "one message, waits for its answer, sends the next (ping-pong) for the whole run, "
+            "then half-closes. Completed/QPS/latency then count messages; a stream that ends "
+            "otherwise than OK counts as one failed message and is replaced. A stream's "
+            "deadline is the rest of the run plus --deadline_ms.");
   flags.Add("max_samples", &o.max_samples,
             "Latencies kept for exact quantiles; beyond, quantiles come from a log histogram "
             "with <1% relative error.");

@@ -31,6 +31,9 @@ struct LoadOptions {
   int64_t connections = 1;
   int64_t max_samples = 1000000;
   bool minimal_stack = false;
+  // Streams instead of unary calls: --concurrency bidi streams kept open, one message each in
+  // flight at a time; results count messages.
+  bool bidi = false;
 };
 
 void RegisterLoadFlags(FlagSet& flags, LoadOptions& options);

@@ -24,6 +24,7 @@ std::string FormatJson(const LoadOptions& o, const LoadResult& r) {
   nlohmann::json j;
   j["target"] = o.target;
   j["method"] = o.method;
+  j["mode"] = o.bidi ? "bidi" : "unary";  // bidi: completed/qps/latency count messages
   j["concurrency"] = o.concurrency;
   j["connections"] = o.connections;
   j["completed"] = r.completed;
@@ -58,10 +59,11 @@ std::string FormatJson(const LoadOptions& o, const LoadResult& r) {
 std::string FormatText(const LoadOptions& o, const LoadResult& r) {
   std::string out;
   absl::StrAppendFormat(&out, "target        %s %s\n", o.target, o.method);
-  absl::StrAppendFormat(&out, "load          %d in flight over %d connection(s)\n",
-                        o.concurrency, o.connections);
-  absl::StrAppendFormat(&out, "completed     %d calls in %.3f s = %.1f calls/s\n", r.completed,
-                        r.duration_s, r.qps());
+  absl::StrAppendFormat(&out, "load          %d %s in flight over %d connection(s)\n",
+                        o.concurrency, o.bidi ? "bidi streams" : "calls", o.connections);
+  const char* unit = o.bidi ? "messages" : "calls";
+  absl::StrAppendFormat(&out, "completed     %d %s in %.3f s = %.1f %s/s\n", r.completed, unit,
+                        r.duration_s, r.qps(), unit);
   absl::StrAppendFormat(&out, "ok            %d\n", r.ok);
   for (const auto& [code, n] : r.errors) absl::StrAppendFormat(&out, "  %-20s %d\n", code, n);
   absl::StrAppendFormat(&out,
