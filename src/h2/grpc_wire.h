@@ -29,6 +29,12 @@ inline nghttp2_nv StaticNv(std::string_view name, std::string_view value) {
   return Nv(name, value, NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE);
 }
 
+// The grpc-timeout we forward: the time left differs on every call, so adding it to the
+// upstream's HPACK table would only evict useful entries (and cost an insertion per call).
+inline nghttp2_nv TimeoutNv(std::string_view value) {
+  return Nv("grpc-timeout", value, NGHTTP2_NV_FLAG_NO_INDEX);
+}
+
 // Connection-specific fields (RFC 9113 §8.2.2) never cross the proxy.
 bool HopByHop(std::string_view name);
 // grpc-message is percent-encoded.

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "common/random.h"
 #include "h2/event_loop.h"
+#include "h2/index_policy.h"
 
 namespace modelgate::telemetry {
 class Metrics;
@@ -62,6 +63,9 @@ class LoopEnv {
   // Scratch for building header blocks: nghttp2 copies what it is given on submission, so one
   // vector per loop serves every stream without allocating.
   std::vector<nghttp2_nv>& scratch_nva() { return scratch_nva_; }
+  // HPACK indexing of forwarded fields, towards backends and towards clients.
+  IndexPolicy& upstream_index() { return upstream_index_; }
+  IndexPolicy& client_index() { return client_index_; }
   const PlaneSettings& settings() const { return settings_; }
   telemetry::Metrics& metrics() { return *host_->metrics; }
   bool serving() const { return host_->serving(); }
@@ -92,6 +96,8 @@ class LoopEnv {
   const PlaneHost* const host_;
   SplitMix64 rng_;
   std::vector<nghttp2_nv> scratch_nva_;
+  IndexPolicy upstream_index_;
+  IndexPolicy client_index_;
   std::shared_ptr<const proxy::Snapshot> snapshot_;
   uint64_t generation_ = 0;
   int64_t routed_calls_ = 0;

@@ -211,7 +211,7 @@ void ProxyStream::CollectResponseHeaders(const HeaderList& headers) {
   for (const HeaderList::Field& f : headers.fields()) {
     const std::string_view n = f.n();
     if (n.empty() || HopByHop(n) || (n[0] == ':' && n != ":status")) continue;
-    nva_.push_back(Nv(n, f.v()));
+    nva_.push_back(Nv(n, f.v(), n[0] == ':' ? 0 : env_->client_index().Flags(n, f.v())));
   }
   if (route_->route->arm_header) nva_.push_back(Nv("x-modelgate-arm", arm_->spec->name));
 }
@@ -311,12 +311,12 @@ void ProxyStream::StartUpstream() {
   for (const HeaderList::Field& f : request_headers_.fields()) {
     const std::string_view n = f.n();
     if (n.empty() || n[0] == ':' || HopByHop(n) || n == "grpc-timeout") continue;
-    nva_.push_back(Nv(n, f.v()));
+    nva_.push_back(Nv(n, f.v(), env_->upstream_index().Flags(n, f.v())));
   }
   std::string timeout;
   if (deadline_ != absl::InfiniteFuture()) {
     timeout = FormatGrpcTimeout(deadline_ - absl::Now());
-    nva_.push_back(Nv("grpc-timeout", timeout));
+    nva_.push_back(TimeoutNv(timeout));
   }
   const int32_t sid = up->Submit(this, nva_.data(), nva_.size());
   if (sid < 0) {
@@ -514,7 +514,7 @@ ssize_t ProxyStream::ReadForClient(uint8_t* buf, size_t len, uint32_t* flags) {
       const std::string_view n = f.n();
       if (n.empty() || n[0] == ':' || HopByHop(n)) continue;
       if (answer_merged_ && n.starts_with("grpc-")) continue;
-      nva_.push_back(Nv(n, f.v()));
+      nva_.push_back(Nv(n, f.v(), env_->client_index().Flags(n, f.v())));
     }
     if (answer_merged_) nva_.push_back(StaticNv("grpc-status", "0"));
     nghttp2_submit_trailer(conn_->session(), id_, nva_.data(), nva_.size());
@@ -531,7 +531,9 @@ ssize_t ProxyStream::ReadForClient(uint8_t* buf, size_t len, uint32_t* flags) {
     } else {
       nva_.clear();
       for (const HeaderList::Field& f : trailers_.fields()) {
-        if (!HopByHop(f.n()) && !f.n().empty() && f.n()[0] != ':') nva_.push_back(Nv(f.n(), f.v()));
+        const std::string_view n = f.n();
+        if (n.empty() || n[0] == ':' || HopByHop(n)) continue;
+        nva_.push_back(Nv(n, f.v(), env_->client_index().Flags(n, f.v())));
       }
       nghttp2_submit_trailer(conn_->session(), id_, nva_.data(), nva_.size());
       CountBackendAnswer();

@@ -66,12 +66,14 @@ bool UpstreamLeg::Submit() {
   nva.push_back(Nv(":path", request_->path));
   nva.push_back(Nv(":authority", backend.resolved->authority));
   nva.push_back(StaticNv("te", "trailers"));
-  for (const auto& [name, value] : request_->headers) nva.push_back(Nv(name, value));
+  for (const auto& [name, value] : request_->headers) {
+    nva.push_back(Nv(name, value, env_->upstream_index().Flags(name, value)));
+  }
   if (marker_ != nullptr) nva.push_back(Nv(marker_, "1"));
   std::string timeout;
   if (deadline_ != absl::InfiniteFuture()) {
     timeout = FormatGrpcTimeout(deadline_ - absl::Now());
-    nva.push_back(Nv("grpc-timeout", timeout));
+    nva.push_back(TimeoutNv(timeout));
   }
   sent_ = 0;
   const int32_t sid = up->Submit(this, nva.data(), nva.size());
