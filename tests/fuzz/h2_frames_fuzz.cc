@@ -52,6 +52,7 @@
 #include "telemetry/metrics.h"
 #include "telemetry/outcome.h"
 #include "telemetry/shadow_sink.h"
+#include "testing/raw_h2.h"
 
 namespace modelgate::fuzz {
 namespace {
@@ -776,42 +777,22 @@ class Client {
 
  private:
   void Read() {
-    uint8_t buf[65536];
-    for (;;) {
-      const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
-      if (n > 0) {
-        if (auto_ack_ || g_trace)
-          in_.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) dead_ = true;
-      break;
-    }
-    size_t at = 0;
-    while (in_.size() - at >= 9) {
-      const auto* h = reinterpret_cast<const uint8_t*>(in_.data() + at);
-      const size_t len = (size_t{h[0]} << 16) | (size_t{h[1]} << 8) | h[2];
-      if (in_.size() - at < 9 + len) break;
-      const uint32_t id = Get32(h + 5) & 0x7fffffff;
-      if (g_trace) Trace(h[3], h[4], id, h + 9, len);
-      if (!auto_ack_) {
-        at += 9 + len;
-        continue;
-      }
-      if (h[3] == kSettings && (h[4] & kAck) == 0) {
+    if (!testutil::DrainSocket(fd_, auto_ack_ || g_trace ? &in_ : nullptr)) dead_ = true;
+    testutil::TakeFrames(&in_, [&](const testutil::RawFrame& f) {
+      if (g_trace) Trace(f.type, f.flags, f.stream_id, f.payload, f.length);
+      if (!auto_ack_) return;
+      if (f.type == kSettings && (f.flags & kAck) == 0) {
         Frame(kSettings, kAck, 0, "");
-      } else if (h[3] == kPing && (h[4] & kAck) == 0 && len == 8) {
-        Frame(kPing, kAck, 0, std::string_view(in_.data() + at + 9, 8));
-      } else if (h[3] == kData && len > 0) {
+      } else if (f.type == kPing && (f.flags & kAck) == 0 && f.length == 8) {
+        Frame(kPing, kAck, 0,
+              std::string_view(reinterpret_cast<const char*>(f.payload), 8));
+      } else if (f.type == kData && f.length > 0) {
         std::string inc;
-        Put32(&inc, static_cast<uint32_t>(len));
+        Put32(&inc, static_cast<uint32_t>(f.length));
         Frame(kWindowUpdate, 0, 0, inc);
-        Frame(kWindowUpdate, 0, id, inc);
+        Frame(kWindowUpdate, 0, f.stream_id, inc);
       }
-      at += 9 + len;
-    }
-    in_.erase(0, at);
+    });
   }
 
   void Trace(uint8_t type, uint8_t flags, uint32_t id, const uint8_t* p, size_t len) {

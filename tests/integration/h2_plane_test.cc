@@ -46,6 +46,7 @@
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "integration/harness.h"
+#include "testing/raw_h2.h"
 #include "modelgate/testing/echo.grpc.pb.h"
 
 namespace modelgate {
@@ -298,26 +299,10 @@ class RawH2Client {
   }
 
   void ReadSome() {
-    char buf[64 * 1024];
-    for (;;) {
-      const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
-      if (n > 0) {
-        in_.append(buf, static_cast<size_t>(n));
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) closed_ = true;
-      break;
-    }
-    size_t at = 0;
-    while (in_.size() - at >= 9) {
-      const auto* h = reinterpret_cast<const uint8_t*>(in_.data() + at);
-      const size_t len = (size_t{h[0]} << 16) | (size_t{h[1]} << 8) | h[2];
-      if (in_.size() - at < 9 + len) break;
-      OnFrame(h[3], h[4], static_cast<int32_t>(Get32(h + 5) & 0x7fffffff), h + 9, len);
-      at += 9 + len;
-    }
-    in_.erase(0, at);
+    if (!testutil::DrainSocket(fd_, &in_)) closed_ = true;
+    testutil::TakeFrames(&in_, [&](const testutil::RawFrame& f) {
+      OnFrame(f.type, f.flags, static_cast<int32_t>(f.stream_id), f.payload, f.length);
+    });
   }
 
   void OnFrame(uint8_t type, uint8_t flags, int32_t id, const uint8_t* p, size_t len) {
