@@ -19,6 +19,7 @@
 #include "admin/admin_server.h"
 #include "common/log.h"
 #include "common/process_setup.h"
+#include "common/protobuf_log.h"
 #include "config/file_watcher.h"
 #include "config/loader.h"
 #include "config/value_syntax.h"
@@ -433,5 +434,6 @@ int Main(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   modelgate::SetUpProcess();
+  modelgate::RouteProtobufLogs();
   return modelgate::Main(argc, argv);
 }

@@ -7,14 +7,19 @@
 #include <grpcpp/create_channel.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <thread>
+#include <vector>
 #include <map>
 #include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "integration/echo_stats.h"
 #include "integration/harness.h"
 #include "integration/stand_in_listener.h"
 #include "modelgate/testing/echo.grpc.pb.h"
@@ -185,6 +190,58 @@ TEST_F(Upstreams, FirstCallFindsTheUpstreamConnected) {
   std::printf("first call through a fresh proxy: %.2f ms (second call: %.2f ms)\n", first * 1e3,
               second * 1e3);
   EXPECT_LT(first, 5.0);
+}
+
+// A backend that takes two calls at a time per connection (SETTINGS_MAX_CONCURRENT_STREAMS 2):
+// the proxy keeps the calls beyond that waiting on its connection until a stream ends, rather
+// than opening streams the backend would refuse; every call is answered. The backend holds each
+// call 150 ms, so twelve calls two at a time cannot finish in under 6 x 150 ms.
+TEST_F(Upstreams, CallsBeyondTheBackendsStreamLimitWaitTheirTurn) {
+  auto backend = testutil::StartFakeModel("legacy", {"--max_concurrent_streams=2"});
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  StartProxy(testutil::LoopbackConfig({{"legacy", backend->address}}, kForwardToLegacy));
+  auto direct = Echo::NewStub(
+      grpc::CreateChannel(backend->address, grpc::InsecureChannelCredentials()));
+  ASSERT_EQ(Call(*stub_), "legacy");  // the proxy's connection is up and has the SETTINGS
+
+  constexpr int kCalls = 12;
+  constexpr int kDelayMs = 150;
+  std::atomic<bool> done{false};
+  int64_t max_held = 0;
+  std::thread sampler([&] {  // the backend's own count of calls it is holding, sampled
+    while (!done.load()) {
+      max_held = std::max(max_held, testutil::EchoStats(*direct).held_calls());
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  std::atomic<int> ok{0};
+  const Clock::time_point start = Clock::now();
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCalls; ++i) {
+    callers.emplace_back([&] {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      EchoRequest req;
+      req.set_delay_ms(kDelayMs);
+      EchoResponse resp;
+      const grpc::Status s = stub_->Unary(&ctx, req, &resp);
+      if (s.ok()) {
+        ++ok;
+      } else {
+        std::printf("call failed: %d %s\n", s.error_code(), s.error_message().c_str());
+      }
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  const double elapsed = Seconds(Clock::now() - start);
+  done = true;
+  sampler.join();
+  std::printf("%d calls, 2 at a time: %.2f s; at most %lld held by the backend at once\n",
+              kCalls, elapsed, static_cast<long long>(max_held));
+  EXPECT_EQ(ok.load(), kCalls);
+  EXPECT_GE(max_held, 1);
+  EXPECT_LE(max_held, 2);
+  EXPECT_GE(elapsed, kCalls / 2 * kDelayMs / 1000.0);
 }
 
 // A backend that crashes and restarts on the same port takes traffic again within about a

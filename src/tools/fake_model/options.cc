@@ -17,6 +17,9 @@ void RegisterFakeModelFlags(FlagSet& flags, FakeModelOptions& o, std::string& er
   flags.Add("minimal_stack", &o.minimal_stack,
             "Serve with GRPC_ARG_MINIMAL_STACK (cheaper per call; the server then no longer "
             "enforces deadlines itself, clients still do). For benchmarks.");
+  flags.Add("max_concurrent_streams", &o.max_concurrent_streams,
+            "SETTINGS_MAX_CONCURRENT_STREAMS advertised to every client connection (0: gRPC's "
+            "default): a backend that takes only so many calls at once per connection.");
   flags.Add("latency_ms", &o.latency_ms, "Fixed extra latency added to every ModelInfer call.");
   flags.Add("latency_jitter_ms", &o.latency_jitter_ms,
             "Uniformly random extra latency 0..J ms added to every ModelInfer call.");
@@ -52,6 +55,9 @@ absl::Status ValidateFakeModelOptions(FakeModelOptions& o, const std::string& er
   };
   if (o.port < 0 || o.port > 65535) return bad("port", "must be in 0..65535");
   if (o.threads < 1 || o.threads > 64) return bad("threads", "must be in 1..64");
+  if (o.max_concurrent_streams < 0 || o.max_concurrent_streams > (int64_t{1} << 31) - 1) {
+    return bad("max_concurrent_streams", "must be in 0..2147483647");
+  }
   if (o.shutdown_grace_ms < 0) return bad("shutdown_grace_ms", "must be >= 0");
   if (o.latency_ms < 0) return bad("latency_ms", "must be >= 0");
   if (o.latency_jitter_ms < 0) return bad("latency_jitter_ms", "must be >= 0");

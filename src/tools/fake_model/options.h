@@ -19,6 +19,7 @@ struct FakeModelOptions {
   int64_t threads = 1;  // Completion queues, one polling thread each.
   int64_t shutdown_grace_ms = 1000;
   bool minimal_stack = false;
+  int64_t max_concurrent_streams = 0;  // per connection (HTTP/2 SETTINGS); 0: gRPC's default
 
   // ModelInfer behaviour.
   int64_t latency_ms = 0;

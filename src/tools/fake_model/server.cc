@@ -40,6 +40,10 @@ absl::StatusOr<std::unique_ptr<FakeModelServer>> FakeModelServer::Start(
   // silently; a clash must fail loudly instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   if (options.minimal_stack) builder.AddChannelArgument(GRPC_ARG_MINIMAL_STACK, 1);
+  if (options.max_concurrent_streams > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                               static_cast<int>(options.max_concurrent_streams));
+  }
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues;
