@@ -62,6 +62,9 @@ struct ProxyConfig {
   int64_t max_client_connections = 0;
   // A client connection without calls for this long is closed (GOAWAY); 0 = never.
   double client_idle_timeout_seconds = 300;
+  // Backends named through DNS are resolved again this often (pods behind a headless Service
+  // come and go); 0 = only when a config is loaded.
+  double dns_refresh_seconds = 30;
   // Methods ("/pkg.Service/Method" or "/pkg.Service/*") known to be unary; they take a cheaper
   // forwarding path. Unlisted methods use the streaming path, which is correct for every shape.
   std::vector<std::string> unary_methods;

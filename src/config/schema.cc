@@ -56,7 +56,8 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
   MapReader proxy(node, "proxy",
                   {"threads", "max_message_bytes", "drain_seconds", "unary_methods",
                    "descriptor_sets", "max_inflight_calls", "max_client_connections",
-                   "client_idle_timeout_seconds", "upstream", "data_plane"},
+                   "client_idle_timeout_seconds", "upstream", "data_plane",
+                   "dns_refresh_seconds"},
                   diag);
   if (const YamlNode* n = proxy.Find("threads")) {
     if (auto v = ReadInt(*n, proxy.PathOf("threads"), diag, 1, kMaxThreads)) {
@@ -91,6 +92,11 @@ void ReadProxy(const YamlNode& node, Diagnostics& diag, ProxyConfig& out) {
   if (const YamlNode* n = proxy.Find("client_idle_timeout_seconds")) {
     if (auto v = ReadNumber(*n, proxy.PathOf("client_idle_timeout_seconds"), diag, 0)) {
       out.client_idle_timeout_seconds = *v;
+    }
+  }
+  if (const YamlNode* n = proxy.Find("dns_refresh_seconds")) {
+    if (auto v = ReadNumber(*n, proxy.PathOf("dns_refresh_seconds"), diag, 0)) {
+      out.dns_refresh_seconds = *v;
     }
   }
   if (const YamlNode* n = proxy.Find("drain_seconds")) {

@@ -83,7 +83,8 @@ void DataPlane::WarmUpstreams() {
     e->loop().Post([e] {
       const std::shared_ptr<const proxy::Snapshot>& snap = e->CurrentSnapshot();
       for (const auto& b : snap->backends()) {
-        if (b->resolved != nullptr) e->upstreams().Warm(*b->resolved);
+        const std::shared_ptr<const proxy::Resolution> r = b->Resolved();
+        if (r->target != nullptr) e->upstreams().Warm(*r->target);
       }
     });
   }

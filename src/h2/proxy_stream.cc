@@ -289,13 +289,15 @@ void ProxyStream::OnDeadline() {
 
 void ProxyStream::StartUpstream() {
   const proxy::BackendRuntime& backend = *arm_->backend;
-  if (backend.resolved == nullptr) {
+  const std::shared_ptr<const proxy::Resolution> resolution = backend.Resolved();
+  if (resolution->target == nullptr) {
     Fail(kUnavailable, absl::StrCat("modelgate: backend \"", backend.name, "\" (",
-                                    backend.address, ") unavailable: ", backend.resolve_error));
+                                    backend.address, ") unavailable: ", resolution->error));
     return;
   }
+  const h2::ResolvedTarget& target = *resolution->target;
   std::string error;
-  UpstreamConn* up = env_->upstreams().Pick(*backend.resolved, &error);
+  UpstreamConn* up = env_->upstreams().Pick(target, &error);
   if (up == nullptr) {
     backend.metrics->upstream_errors->Increment(kUnavailable);
     Fail(kUnavailable, absl::StrCat("modelgate: backend \"", backend.name, "\" (",
@@ -306,7 +308,7 @@ void ProxyStream::StartUpstream() {
   nva_.push_back(StaticNv(":method", "POST"));
   nva_.push_back(StaticNv(":scheme", "http"));
   nva_.push_back(Nv(":path", path_));
-  nva_.push_back(Nv(":authority", backend.resolved->authority));
+  nva_.push_back(Nv(":authority", target.authority));
   nva_.push_back(StaticNv("te", "trailers"));
   for (const HeaderList::Field& f : request_headers_.fields()) {
     const std::string_view n = f.n();

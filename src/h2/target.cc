@@ -1,6 +1,7 @@
 // gRPC target URIs to socket addresses; see target.h.
 #include "h2/target.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/un.h>
@@ -39,6 +40,12 @@ bool SplitHostPort(std::string_view hp, std::string* host, std::string* port) {
   }
   int p;
   return !host->empty() && absl::SimpleAtoi(*port, &p) && p > 0 && p < 65536;
+}
+
+bool IsIpLiteral(const std::string& host) {
+  in6_addr v6;
+  in_addr v4;
+  return inet_pton(AF_INET, host.c_str(), &v4) == 1 || inet_pton(AF_INET6, host.c_str(), &v6) == 1;
 }
 
 absl::Status Lookup(std::string_view hp, bool numeric, std::vector<Endpoint>* out) {
@@ -106,6 +113,9 @@ absl::StatusOr<ResolvedTarget> ResolveTarget(std::string_view target,
   }
   if (absl::Status s = Lookup(rest, false, &r.endpoints); !s.ok()) return s;
   r.authority = authority.empty() ? std::string(rest) : std::string(authority);
+  // An IP literal (host:port with a numeric host) does not change either.
+  std::string host, port;
+  r.dns = SplitHostPort(rest, &host, &port) && !IsIpLiteral(host);
   return r;
 }
 

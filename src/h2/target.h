@@ -1,7 +1,8 @@
 // A backend's gRPC target URI resolved to socket addresses for the frame-level data plane:
 // host:port, dns:[//server/]host:port, ipv4:addr:port[,...], ipv6:[addr]:port[,...], unix:path,
-// unix-abstract:name. Resolution blocks (getaddrinfo), so it runs when a snapshot is built, off
-// the event loops; a reload resolves again.
+// unix-abstract:name. Resolution blocks (getaddrinfo), so it runs off the event loops: when a
+// snapshot is built, and for DNS names again every proxy.dns_refresh_seconds
+// (proxy/backend_resolution.h).
 #pragma once
 
 #include <sys/socket.h>
@@ -34,6 +35,9 @@ struct ResolvedTarget {
   // Connections are shared only between targets configured alike: a changed setting (on a
   // reload) makes new connections, as gRPC's channels did.
   std::string settings_key;
+  // Resolved through DNS (a name, not literal addresses or a socket path): worth resolving
+  // again from time to time (proxy.dns_refresh_seconds).
+  bool dns = false;
 };
 
 // Resolves `target`; `authority` overrides the derived :authority when not empty.

@@ -48,10 +48,11 @@ bool UpstreamLeg::Submit() {
   const proxy::BackendRuntime& backend = *runtime_->backend;
   std::string error;
   UpstreamConn* up = nullptr;
-  if (backend.resolved == nullptr) {
-    error = backend.resolve_error;
+  const std::shared_ptr<const proxy::Resolution> resolution = backend.Resolved();
+  if (resolution->target == nullptr) {
+    error = resolution->error;
   } else {
-    up = env_->upstreams().Pick(*backend.resolved, &error);
+    up = env_->upstreams().Pick(*resolution->target, &error);
   }
   if (up == nullptr) {
     runtime_->spec->health->consecutive_failures.fetch_add(1, std::memory_order_relaxed);
@@ -64,7 +65,7 @@ bool UpstreamLeg::Submit() {
   nva.push_back(StaticNv(":method", "POST"));
   nva.push_back(StaticNv(":scheme", "http"));
   nva.push_back(Nv(":path", request_->path));
-  nva.push_back(Nv(":authority", backend.resolved->authority));
+  nva.push_back(Nv(":authority", resolution->target->authority));
   nva.push_back(StaticNv("te", "trailers"));
   for (const auto& [name, value] : request_->headers) {
     nva.push_back(Nv(name, value, env_->upstream_index().Flags(name, value)));

@@ -109,6 +109,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
   h2::DataPlane* p = self->plane_.get();
   self->listener_->Start([p](int fd) { p->Adopt(fd); }, refused, open_changed);
   p->WarmUpstreams();
+  self->dns_refresher_.Start(absl::Milliseconds(100), [server] { server->RefreshDns(); });
   MG_LOG(kInfo, "data plane: h2 (frame-level, nghttp2), ", config.proxy.threads, " threads");
   return self;
 }
@@ -175,6 +176,36 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
   return ignored;
 }
 
+void ProxyServer::RefreshDns() {
+  const std::shared_ptr<const Snapshot> snap = snapshot();
+  const double every = snap->config().proxy.dns_refresh_seconds;
+  const absl::Time now = absl::Now();
+  if (every <= 0 || now - last_dns_refresh_ < absl::Seconds(every)) return;
+  last_dns_refresh_ = now;
+  static KeyedLogRateLimiter failure_log(1, std::chrono::minutes(1));
+  bool changed = false;
+  for (size_t i = 0; i < snap->backends().size(); ++i) {
+    BackendRuntime& rt = *snap->backends()[i];
+    const config::Backend& b = snap->config().backends[i];  // the same order
+    std::string error;
+    switch (RefreshBackend(b, rt.resolution, &error)) {
+      case RefreshResult::kChanged:
+        changed = true;
+        MG_LOG(kInfo, "backend \"", b.name, "\" (", b.address, ") now resolves to ",
+               rt.Resolved()->target->endpoints.size(), " address(es)");
+        break;
+      case RefreshResult::kFailed:
+        MG_LOG_KEYED(failure_log, b.name, kWarning, "backend \"", b.name, "\" (", b.address,
+                     ") did not resolve again, its last addresses stay in use: ", error);
+        break;
+      case RefreshResult::kNotDns:
+      case RefreshResult::kUnchanged:
+        break;
+    }
+  }
+  if (changed) plane_->WarmUpstreams();  // the loops connect to the new addresses
+}
+
 void ProxyServer::Shutdown() {
   MutexLock lock(&shutdown_mu_);
   if (shut_down_ || plane_ == nullptr) return;
@@ -184,6 +215,7 @@ void ProxyServer::Shutdown() {
   const auto deadline = std::chrono::system_clock::now() +
                         std::chrono::duration_cast<std::chrono::system_clock::duration>(
                             std::chrono::duration<double>(drain_seconds_));
+  dns_refresher_.Stop();
   MG_LOG(kInfo, "draining for up to ", drain_seconds_, "s");
   listener_->Stop();
   plane_->Shutdown(absl::FromChrono(deadline));

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/mutex.h"
+#include "common/poll_thread.h"
 #include "config/config.h"
 #include "h2/data_plane.h"
 #include "proxy/client_listener.h"
@@ -62,6 +63,9 @@ class ProxyServer {
  private:
   ProxyServer(const config::Config& config, telemetry::Metrics* metrics,
               SnapshotHooks hooks);
+  // Resolves the current snapshot's DNS-named backends again once proxy.dns_refresh_seconds
+  // have passed since the last time (runs on dns_refresher_ every 100 ms).
+  void RefreshDns();
 
   telemetry::Metrics* metrics_;
   const SnapshotHooks hooks_;
@@ -82,6 +86,9 @@ class ProxyServer {
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
   std::atomic<bool> serving_{false};
   std::atomic<bool> stopping_{false};
+
+  absl::Time last_dns_refresh_ = absl::Now();  // dns_refresher_'s own
+  PollThread dns_refresher_;                   // last: stopped first
 };
 
 }  // namespace modelgate::proxy

@@ -22,26 +22,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
     rt->address = b.address;
     rt->channel = pool.Get(b);
     rt->metrics = metrics.ForBackend(b.name);
-    {
-      auto resolved = h2::ResolveTarget(b.address, b.authority);
-      if (resolved.ok()) {
-        resolved->pick_first = b.lb_policy == config::LbPolicy::kPickFirst;
-        resolved->connect_timeout = absl::Seconds(b.upstream.connect_timeout_seconds);
-        resolved->retry_after = absl::Seconds(b.upstream.reconnect_initial_seconds);
-        resolved->settings_key =
-            absl::StrCat(b.upstream.connect_timeout_seconds, "/",
-                         b.upstream.reconnect_initial_seconds, "/",
-                         b.upstream.reconnect_max_seconds, "/", resolved->authority);
-        for (h2::Endpoint& ep : resolved->endpoints) {
-          ep.key = absl::StrCat(resolved->settings_key, "|", ep.key);
-        }
-        rt->resolved = std::make_shared<const h2::ResolvedTarget>(*std::move(resolved));
-      } else {
-        // Like a gRPC channel whose name does not resolve: calls fail UNAVAILABLE, the snapshot
-        // stands (a backend that is down must not block a reload).
-        rt->resolve_error = std::string(resolved.status().message());
-      }
-    }
+    rt->resolution.store(ResolveBackend(b));
     snap->backends_.push_back(std::move(rt));
   }
   for (int i = 0; i < snap->table_->size(); ++i) {

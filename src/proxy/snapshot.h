@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "config/unary_methods.h"
 #include "h2/target.h"
+#include "proxy/backend_resolution.h"
 #include "telemetry/access_log.h"
 #include "telemetry/outcome.h"
 #include "telemetry/shadow_sink.h"
@@ -39,10 +40,12 @@ struct BackendRuntime {
   // modelgate_backend_connected and the start/reload warm-up; calls do not use it.
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<telemetry::BackendMetrics> metrics;
-  // The data plane's addresses: resolved when the snapshot is built; null with resolve_error
-  // set when resolution failed.
-  std::shared_ptr<const h2::ResolvedTarget> resolved;
-  std::string resolve_error;
+  // The data plane's addresses (backend_resolution.h): resolved when the snapshot is built,
+  // DNS names again every proxy.dns_refresh_seconds. Read with Resolved().
+  std::atomic<std::shared_ptr<const Resolution>> resolution;
+  std::shared_ptr<const Resolution> Resolved() const {
+    return resolution.load(std::memory_order_acquire);
+  }
 };
 
 struct ArmRuntime {

@@ -155,21 +155,23 @@ TEST(ConfigLoader, RejectsFractionalAndOutOfRangeIntegers) {
                      "  threads: 65\n"                                                    // 4
                      "  max_message_bytes: 512\n"                                         // 5
                      "  drain_seconds: -1\n"                                              // 6
-                     "backends: [{name: a, address: localhost:1}]\n"                      // 7
-                     "routes:\n"                                                          // 8
-                     "  - name: r\n"                                                      // 9
-                     "    strategy: ab\n"                                                 // 10
-                     "    ab:\n"                                                          // 11
-                     "      arms:\n"                                                      // 12
-                     "        - {backend: a, weight: 1.5}\n"                              // 13
-                     "        - {backend: a, name: b, weight: 99999999999999999999}\n"),  // 14
+                     "  dns_refresh_seconds: -2\n"                                        // 7
+                     "backends: [{name: a, address: localhost:1}]\n"                      // 8
+                     "routes:\n"                                                          // 9
+                     "  - name: r\n"                                                      // 10
+                     "    strategy: ab\n"                                                 // 11
+                     "    ab:\n"                                                          // 12
+                     "      arms:\n"                                                      // 13
+                     "        - {backend: a, weight: 1.5}\n"                              // 14
+                     "        - {backend: a, name: b, weight: 99999999999999999999}\n"),  // 15
               ElementsAre("c.yaml:4:12: proxy.threads: must be <= 64 (got 65)",
                           "c.yaml:5:22: proxy.max_message_bytes: must be between 1024 and "
                           "2147483647 bytes (got 512)",
                           "c.yaml:6:18: proxy.drain_seconds: must be >= 0 (got -1)",
-                          "c.yaml:13:32: routes[0].ab.arms[0].weight: must be an integer (got "
+                          "c.yaml:7:24: proxy.dns_refresh_seconds: must be >= 0 (got -2)",
+                          "c.yaml:14:32: routes[0].ab.arms[0].weight: must be an integer (got "
                           "\"1.5\")",
-                          "c.yaml:14:41: routes[0].ab.arms[1].weight: must be <= 2147483647 "
+                          "c.yaml:15:41: routes[0].ab.arms[1].weight: must be <= 2147483647 "
                           "(got 99999999999999999999)"));
 }
 

@@ -30,6 +30,7 @@ proxy:
   max_message_bytes: 4194304
   drain_seconds: 2.5
   max_inflight_calls: 500
+  dns_refresh_seconds: 5
   unary_methods: ["/bench.Model/Predict", "/inference.GRPCInferenceService/*"]
 backends:
   - name: legacy
@@ -70,6 +71,7 @@ TEST(ConfigLoader, ParsesFullConfigIntoTypedValues) {
   EXPECT_EQ(c.proxy.threads, 4);
   EXPECT_EQ(c.proxy.max_message_bytes, 4194304);
   EXPECT_DOUBLE_EQ(c.proxy.drain_seconds, 2.5);
+  EXPECT_DOUBLE_EQ(c.proxy.dns_refresh_seconds, 5);
   EXPECT_EQ(c.proxy.max_inflight_calls, 500);
   EXPECT_THAT(c.proxy.unary_methods,
               ElementsAre("/bench.Model/Predict", "/inference.GRPCInferenceService/*"));
@@ -77,7 +79,7 @@ TEST(ConfigLoader, ParsesFullConfigIntoTypedValues) {
   ASSERT_EQ(c.backends.size(), 3u);
   EXPECT_EQ(c.backends[0].name, "legacy");
   EXPECT_EQ(c.backends[0].address, "127.0.0.1:9001");
-  EXPECT_EQ(c.backends[0].pos.line, 11);
+  EXPECT_EQ(c.backends[0].pos.line, 12);
   EXPECT_EQ(c.backends[0].pos.column, 5);
   EXPECT_EQ(c.backends[1].address, "unix:/run/candidate.sock");
   EXPECT_EQ(c.backends[2].address, "[::1]:9003");
@@ -86,7 +88,7 @@ TEST(ConfigLoader, ParsesFullConfigIntoTypedValues) {
   ASSERT_EQ(c.routes.size(), 2u);
   const Route& ab = c.routes[0];
   EXPECT_EQ(ab.name, "predict");
-  EXPECT_EQ(ab.pos.line, 18);
+  EXPECT_EQ(ab.pos.line, 19);
   EXPECT_EQ(ab.pos.column, 5);
   EXPECT_EQ(ab.match.service, "bench.Model");
   EXPECT_EQ(ab.match.method, "Predict");
@@ -131,6 +133,7 @@ routes:
   EXPECT_EQ(c.proxy.threads, 1);
   EXPECT_EQ(c.proxy.max_message_bytes, 16 * 1024 * 1024);
   EXPECT_DOUBLE_EQ(c.proxy.drain_seconds, 10);
+  EXPECT_DOUBLE_EQ(c.proxy.dns_refresh_seconds, 30);
   EXPECT_EQ(c.proxy.max_inflight_calls, 10000);
   EXPECT_THAT(c.proxy.unary_methods, IsEmpty());
   const Route& route = c.routes[0];

@@ -38,6 +38,16 @@ TEST(Target, Ipv4ListsGiveEveryAddress) {
   EXPECT_EQ(v6->endpoints[0].addr.ss_family, AF_INET6);
 }
 
+TEST(Target, OnlyNamesAreMarkedForDnsRefresh) {
+  EXPECT_TRUE(ResolveTarget("localhost:9000", "")->dns);
+  EXPECT_TRUE(ResolveTarget("dns:///localhost:9000", "")->dns);
+  EXPECT_FALSE(ResolveTarget("127.0.0.1:9000", "")->dns);
+  EXPECT_FALSE(ResolveTarget("dns:///127.0.0.1:9000", "")->dns);
+  EXPECT_FALSE(ResolveTarget("[::1]:9000", "")->dns);
+  EXPECT_FALSE(ResolveTarget("ipv4:127.0.0.1:1000", "")->dns);
+  EXPECT_FALSE(ResolveTarget("unix:/tmp/model.sock", "")->dns);
+}
+
 TEST(Target, UnixSockets) {
   auto r = ResolveTarget("unix:/tmp/model.sock", "");
   ASSERT_TRUE(r.ok()) << r.status();
