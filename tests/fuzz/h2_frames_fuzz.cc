@@ -58,6 +58,25 @@ namespace modelgate::fuzz {
 namespace {
 
 using h2::EventLoop;
+using testutil::kData;
+using testutil::kHeaders;
+using testutil::kPriority;
+using testutil::kRstStream;
+using testutil::kSettings;
+using testutil::kPing;
+using testutil::kGoaway;
+using testutil::kWindowUpdate;
+using testutil::kContinuation;
+using testutil::kEndStream;
+using testutil::kAck;
+using testutil::kEndHeaders;
+using testutil::kPadded;
+using testutil::kPriorityFlag;
+using testutil::Put32;
+using testutil::Get32;
+using testutil::FrameHeader;
+using testutil::GrpcMessage;
+using testutil::Nv;
 
 // H2_FUZZ_TRACE=1: what the client receives and what the backends do, on stderr (for reading
 // what an input does; far too slow for fuzzing).
@@ -69,25 +88,6 @@ const bool g_trace = std::getenv("H2_FUZZ_TRACE") != nullptr;
   std::abort();
 }
 
-// HTTP/2 frame types and flags (RFC 9113 §6).
-enum : uint8_t {
-  kData = 0x0,
-  kHeaders = 0x1,
-  kPriority = 0x2,
-  kRstStream = 0x3,
-  kSettings = 0x4,
-  kPing = 0x6,
-  kGoaway = 0x7,
-  kWindowUpdate = 0x8,
-  kContinuation = 0x9,
-};
-enum : uint8_t {
-  kEndStream = 0x1,
-  kAck = 0x1,
-  kEndHeaders = 0x4,
-  kPadded = 0x8,
-  kPriorityFlag = 0x20,
-};
 constexpr size_t kMaxFrame = 16384;  // SETTINGS_MAX_FRAME_SIZE's default; ServerConn keeps it
 
 // Input flags (byte 0).
@@ -100,38 +100,6 @@ enum : uint8_t {
   kFlagHalfClose = 0x20,       // shutdown(SHUT_WR) and a few rounds before the close
   kFlagSmallBuffers = 0x40,    // tiny socket buffers: writes fill them (EPOLLOUT, backpressure)
 };
-
-void Put32(std::string* out, uint32_t v) {
-  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
-                     static_cast<char>(v >> 8), static_cast<char>(v)};
-  out->append(b, 4);
-}
-
-uint32_t Get32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
-
-std::string FrameHeader(size_t len, uint8_t type, uint8_t flags, uint32_t id) {
-  const char h[9] = {
-      static_cast<char>(len >> 16), static_cast<char>(len >> 8), static_cast<char>(len),
-      static_cast<char>(type),      static_cast<char>(flags),    static_cast<char>(id >> 24),
-      static_cast<char>(id >> 16),  static_cast<char>(id >> 8),  static_cast<char>(id)};
-  return std::string(h, 9);
-}
-
-// A gRPC message: the 5-byte prefix and the bytes.
-std::string Grpc(std::string_view message, uint8_t compressed = 0) {
-  std::string out(1, static_cast<char>(compressed));
-  Put32(&out, static_cast<uint32_t>(message.size()));
-  out.append(message);
-  return out;
-}
-
-nghttp2_nv Nv(std::string_view name, std::string_view value) {
-  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                    value.size(), NGHTTP2_NV_FLAG_NONE};
-}
 
 // The fuzzer's bytes, consumed front to back.
 class Input {
@@ -395,7 +363,7 @@ void FakeBackendConn::OnRequestHeaders(int32_t id, bool end) {
   }
   switch (s.behaviour) {
     case Behaviour::kEarly:
-      s.out = Grpc("early");
+      s.out = GrpcMessage("early");
       Respond(id, "200", "application/grpc");
       return;
     case Behaviour::kReset: {
@@ -448,7 +416,7 @@ void FakeBackendConn::OnRequestEnd(int32_t id) {
     case Behaviour::kEcho:
     case Behaviour::kEcho2:
     case Behaviour::kEcho3:
-      s.out = s.body.empty() ? Grpc("fake answer") : s.body;
+      s.out = s.body.empty() ? GrpcMessage("fake answer") : s.body;
       Respond(id, "200", "application/grpc");
       return;
     case Behaviour::kMalformed:
@@ -464,12 +432,12 @@ void FakeBackendConn::OnRequestEnd(int32_t id) {
           return;
         case 2:  // no trailers at all
           s.trailers = false;
-          s.out = Grpc("no trailers");
+          s.out = GrpcMessage("no trailers");
           Respond(id, "200", "application/grpc");
           return;
         case 3:  // a grpc-status that is not a number
           s.grpc_status = "abc";
-          s.out = Grpc("x");
+          s.out = GrpcMessage("x");
           Respond(id, "200", "application/grpc");
           return;
         case 4:  // a message larger than any limit claims to follow
@@ -478,16 +446,16 @@ void FakeBackendConn::OnRequestEnd(int32_t id) {
           return;
         default:  // a compressed-flag message, and a status out of range
           s.grpc_status = "99";
-          s.out = Grpc("zz", 1);
+          s.out = GrpcMessage("zz", 1);
           Respond(id, "200", "application/grpc+proto");
           return;
       }
     case Behaviour::kLarge:
-      s.out = Grpc(std::string(200 * 1000, 'L'));
+      s.out = GrpcMessage(std::string(200 * 1000, 'L'));
       Respond(id, "200", "application/grpc");
       return;
     case Behaviour::kStreaming:
-      s.out = Grpc("one") + Grpc("") + Grpc(std::string(3000, 't'));
+      s.out = GrpcMessage("one") + GrpcMessage("") + GrpcMessage(std::string(3000, 't'));
       Respond(id, "200", "application/grpc");
       return;
     default:
@@ -1040,11 +1008,11 @@ class Session {
       case 1:
       case 2:
       case 3:
-        body = Grpc(in_.Bytes(in_.Byte() % 64));
+        body = GrpcMessage(in_.Bytes(in_.Byte() % 64));
         break;
       case 4: {  // a grpc.health.v1.HealthCheckRequest naming a service
         std::string service = in_.Bytes(in_.Byte() % 8);
-        body = Grpc(std::string(1, '\x0a') + static_cast<char>(service.size()) + service);
+        body = GrpcMessage(std::string(1, '\x0a') + static_cast<char>(service.size()) + service);
         break;
       }
       case 5:
@@ -1057,13 +1025,13 @@ class Session {
         break;
       }
       case 7:  // several frames' worth: flow control, and messages split across frames
-        body = Grpc(std::string(1024 * (1 + in_.Byte() % 96), 'd'));
+        body = GrpcMessage(std::string(1024 * (1 + in_.Byte() % 96), 'd'));
         break;
       case 8:  // compressed, or beyond every limit
-        body = in_.Byte() % 2 ? Grpc("zip", 1) : std::string("\0\x7f\xff\xff\xff", 5);
+        body = in_.Byte() % 2 ? GrpcMessage("zip", 1) : std::string("\0\x7f\xff\xff\xff", 5);
         break;
       default:  // two messages in one body
-        body = Grpc("a") + Grpc(in_.Bytes(in_.Byte() % 16));
+        body = GrpcMessage("a") + GrpcMessage(in_.Bytes(in_.Byte() % 16));
         break;
     }
     const bool end = (fb & 0x01) != 0;

@@ -59,49 +59,29 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Fields = std::vector<std::pair<std::string, std::string>>;
+using testutil::kData;
+using testutil::kHeaders;
+using testutil::kRstStream;
+using testutil::kSettings;
+using testutil::kPing;
+using testutil::kGoaway;
+using testutil::kWindowUpdate;
+using testutil::kContinuation;
+using testutil::kEndStream;
+using testutil::kAck;
+using testutil::kEndHeaders;
+using testutil::kPadded;
+using testutil::kPriorityFlag;
+using testutil::Put32;
+using testutil::Get32;
+using testutil::GrpcMessage;
+using testutil::Nv;
 
 // Every wait is bounded by this, so a hang fails a test instead of stalling the suite.
 constexpr milliseconds kBudget = seconds(20);
 
 constexpr char kHeldPath[] = "/modelgate.testing.Echo/ClientStream";
 constexpr char kHeldInflight[] = R"(modelgate_inflight_requests{route="held"})";
-
-// HTTP/2 frame types and flags (RFC 9113 §6).
-enum : uint8_t {
-  kData = 0x0,
-  kHeaders = 0x1,
-  kRstStream = 0x3,
-  kSettings = 0x4,
-  kPing = 0x6,
-  kGoaway = 0x7,
-  kWindowUpdate = 0x8,
-  kContinuation = 0x9,
-};
-enum : uint8_t { kEndStream = 0x1, kAck = 0x1, kEndHeaders = 0x4, kPadded = 0x8, kPriority = 0x20 };
-
-uint32_t Get32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
-
-void Put32(std::string* out, uint32_t v) {
-  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
-                     static_cast<char>(v >> 8), static_cast<char>(v)};
-  out->append(b, 4);
-}
-
-// A gRPC message: the 5-byte prefix (uncompressed, big-endian length) and the bytes.
-std::string Framed(const std::string& message) {
-  std::string out(1, '\0');
-  Put32(&out, static_cast<uint32_t>(message.size()));
-  return out + message;
-}
-
-// A header field for nghttp2 from two literals (nghttp2 copies what it keeps).
-nghttp2_nv Nv(std::string_view name, std::string_view value) {
-  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                    value.size(), NGHTTP2_NV_FLAG_NONE};
-}
 
 // "127.0.0.1:PORT" -> sockaddr; false if it is not that shape.
 bool ParseLoopback(const std::string& address, sockaddr_in* sa) {
@@ -326,7 +306,7 @@ class RawH2Client {
           pad = p[0];
           skip = 1;
         }
-        if ((flags & kPriority) != 0) skip += 5;
+        if ((flags & kPriorityFlag) != 0) skip += 5;
         block_stream_ = id;
         block_end_stream_ = (flags & kEndStream) != 0;
         block_.assign(reinterpret_cast<const char*>(p) + std::min(skip, len),
@@ -677,7 +657,7 @@ class RawH2Backend {
       resp.set_payload(req.payload());
       resp.set_server_name("raw");
       resp.set_index(index++);
-      out += Framed(resp.SerializeAsString());
+      out += GrpcMessage(resp.SerializeAsString());
       at += 5 + len;
     }
     c->responses[id] = std::move(out);
@@ -822,7 +802,7 @@ TEST_F(H2Plane, ClientStreamingIntoABackendThatDoesNotReadIsStoppedByFlowControl
   ASSERT_TRUE(client->PumpUntil([&] { return client->settings_received(); }, kBudget));
   const int32_t id = client->Open(client->GrpcRequest(kHeldPath), false);
 
-  const std::string message = Framed(std::string(1 << 20, 'x'));
+  const std::string message = GrpcMessage(std::string(1 << 20, 'x'));
   constexpr int64_t kTotal = int64_t{64} << 20;
   const int64_t total = kTotal / (1 << 20) * static_cast<int64_t>(message.size());
   int64_t sent = 0;
