@@ -61,7 +61,8 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
   std::unique_ptr<ProxyServer> self(new ProxyServer(config, metrics, std::move(hooks)));
   {
     MutexLock lock(&self->mu_);
-    auto snap = Snapshot::Build(config, 1, self->pool_, *metrics, self->hooks_);
+    auto snap =
+        Snapshot::Build(config, 1, self->pool_, self->shadow_budgets_, *metrics, self->hooks_);
     if (!snap.ok()) return snap.status();
     WarmUp(**snap, self->pool_);
     self->snapshot_ = *snap;
@@ -161,7 +162,7 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
     }
     next = generation_.load(std::memory_order_acquire) + 1;
   }
-  auto snap = Snapshot::Build(effective, next, pool_, *metrics_, hooks_);
+  auto snap = Snapshot::Build(effective, next, pool_, shadow_budgets_, *metrics_, hooks_);
   if (!snap.ok()) return snap.status();
   WarmUp(**snap, pool_);
   MutexLock lock(&mu_);

@@ -21,6 +21,7 @@
 #include "h2/data_plane.h"
 #include "proxy/client_listener.h"
 #include "proxy/snapshot.h"
+#include "proxy/shadow_budgets.h"
 #include "proxy/upstream_pool.h"
 #include "telemetry/metrics.h"
 
@@ -79,6 +80,7 @@ class ProxyServer {
   mutable Mutex mu_;
   std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
   UpstreamPool pool_;  // thread-safe
+  ShadowBudgets shadow_budgets_;  // thread-safe
   config::Config running_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> generation_{0};
 

@@ -3,12 +3,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "proxy/shadow_budgets.h"
 #include "proxy/upstream_pool.h"
 
 namespace modelgate::proxy {
 absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
-    config::Config config, uint64_t generation, UpstreamPool& pool, telemetry::Metrics& metrics,
-    const SnapshotHooks& hooks) {
+    config::Config config, uint64_t generation, UpstreamPool& pool, ShadowBudgets& shadow_budgets,
+    telemetry::Metrics& metrics, const SnapshotHooks& hooks) {
   std::shared_ptr<Snapshot> snap(new Snapshot(std::move(config), generation));
   auto table = hooks.compile(snap->config_);
   if (!table.ok()) return table.status();
@@ -36,6 +37,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
       a.spec = &arm;
       a.backend = snap->backends_[arm.backend_index].get();
       a.metrics = metrics.ForArm(route.name, arm.name);
+      a.shadow_inflight = shadow_budgets.Counter(route.name, arm.name);
       a.shadow_budget = route.shadow_max_inflight;
       a.shadow_timeout = absl::Seconds(route.shadow_timeout_seconds);
       if (arm.role == routing::ArmRole::kShadow) {

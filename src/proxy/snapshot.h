@@ -31,6 +31,7 @@
 
 namespace modelgate::proxy {
 
+class ShadowBudgets;
 class UpstreamPool;
 
 struct BackendRuntime {
@@ -55,9 +56,10 @@ struct ArmRuntime {
   // modelgate_diversions_total{route,from_arm}: resolved only for arms that can be diverted
   // (their backend has health checks); empty otherwise.
   telemetry::CounterLease diversions;
-  // Shadow legs to this arm in flight (all workers) and their budget; over it, copies are
-  // dropped. Each leg has its own timeout.
-  std::unique_ptr<std::atomic<int>> shadow_inflight = std::make_unique<std::atomic<int>>(0);
+  // Shadow legs to this arm in flight (all workers and every snapshot still running: see
+  // shadow_budgets.h) and their budget; over it, copies are dropped. Each leg has its own
+  // timeout.
+  std::shared_ptr<std::atomic<int>> shadow_inflight;
   int shadow_budget = 100;
   absl::Duration shadow_timeout = absl::Seconds(5);
   // Shadow arms only: modelgate_shadow_requests_total / modelgate_shadow_dropped_total
@@ -116,6 +118,7 @@ class Snapshot {
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Build(config::Config config,
                                                                uint64_t generation,
                                                                UpstreamPool& pool,
+                                                               ShadowBudgets& shadow_budgets,
                                                                telemetry::Metrics& metrics,
                                                                const SnapshotHooks& hooks);
   // The outcome sinks this snapshot's routes use.

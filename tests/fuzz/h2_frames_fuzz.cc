@@ -46,6 +46,7 @@
 #include "h2/server_conn.h"
 #include "h2/shadow_legs.h"
 #include "h2/upstream.h"
+#include "proxy/shadow_budgets.h"
 #include "proxy/snapshot.h"
 #include "proxy/upstream_pool.h"
 #include "strategies/compile.h"
@@ -225,6 +226,7 @@ class FakeListener final : public EventLoop::Handler {
 struct World {
   telemetry::Metrics* metrics = nullptr;
   proxy::UpstreamPool* channels = nullptr;
+  proxy::ShadowBudgets* shadow_budgets = nullptr;
   std::shared_ptr<const proxy::Snapshot> snapshots[2];
   h2::PlaneHost host;
   h2::LoopEnv* env = nullptr;
@@ -643,6 +645,7 @@ World* SetUp() {
   });
   w->metrics = new telemetry::Metrics;
   w->channels = new proxy::UpstreamPool(16 << 20, nullptr);
+  w->shadow_budgets = new proxy::ShadowBudgets;
   proxy::SnapshotHooks hooks;
   hooks.compile = [](const config::Config& c) { return strategies::CompileRoutes(c); };
   auto sink = std::make_shared<FuzzOutcomeSink>();
@@ -657,7 +660,8 @@ World* SetUp() {
   for (int i = 0; i < 2; ++i) {
     const config::LoadResult loaded = config::ParseConfig("fuzz.yaml", ConfigText(*w, i == 1));
     if (!loaded.ok()) Die("bad config: " + loaded.errors.front());
-    auto snap = proxy::Snapshot::Build(loaded.config, i + 1, *w->channels, *w->metrics, hooks);
+    auto snap = proxy::Snapshot::Build(loaded.config, i + 1, *w->channels, *w->shadow_budgets,
+                                       *w->metrics, hooks);
     if (!snap.ok()) Die("snapshot: " + std::string(snap.status().message()));
     w->snapshots[i] = *snap;
   }
