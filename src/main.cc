@@ -205,18 +205,17 @@ int Serve(const std::string& config_path) {
   // Not owned: the engine outlives the proxy (declared before it).
   snapshot_hooks.feedback =
       std::shared_ptr<routing::FeedbackHandler>(&interleavers, [](routing::FeedbackHandler*) {});
-  // The access log: restart-only, so one object for the process, in every snapshot.
-  if (loaded.config.access_log.enabled()) {
+  // The access log, opened by the proxy when a config first enables it (reloads reconfigure it).
+  snapshot_hooks.open_access_log = [&metrics, threads = loaded.config.proxy.threads](
+                                       const config::AccessLogConfig& c) {
     telemetry::AccessLogOptions options;
-    options.path = loaded.config.access_log.path;
-    options.max_bytes = loaded.config.access_log.max_bytes;
-    options.max_files = loaded.config.access_log.max_files;
-    options.buffer_entries = loaded.config.access_log.buffer_entries;
-    options.shards = loaded.config.proxy.threads;
-    snapshot_hooks.access_log =
-        std::make_shared<telemetry::AccessLog>(std::move(options), *metrics.registry());
-    MG_LOG(kInfo, "access log: ", loaded.config.access_log.path);
-  }
+    options.path = c.path;
+    options.max_bytes = c.max_bytes;
+    options.max_files = c.max_files;
+    options.buffer_entries = c.buffer_entries;
+    options.shards = threads;  // proxy.threads is restart-only
+    return std::make_shared<telemetry::AccessLog>(std::move(options), *metrics.registry());
+  };
   snapshot_hooks.installed = [&monitors](const std::vector<const telemetry::OutcomeSink*>& live) {
     monitors.Retain(live);
   };
@@ -351,8 +350,6 @@ int Serve(const std::string& config_path) {
   }
   if (watcher.ok()) (*watcher)->Stop();
   (*proxy)->Shutdown();
-  // Every call has ended: write what the access log holds before exiting.
-  if (snapshot_hooks.access_log != nullptr) snapshot_hooks.access_log->Stop();
   (*admin)->Stop();
   canary.Stop();
   webhooks.Stop();

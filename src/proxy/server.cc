@@ -60,6 +60,8 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
                                                                 SnapshotHooks hooks) {
   std::unique_ptr<ProxyServer> self(new ProxyServer(config, metrics, std::move(hooks)));
   {
+    absl::MutexLock apply_lock(&self->apply_mu_);
+    self->SelectAccessLog(config.access_log);
     MutexLock lock(&self->mu_);
     auto snap =
         Snapshot::Build(config, 1, self->pool_, self->shadow_budgets_, *metrics, self->hooks_);
@@ -129,6 +131,7 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
   std::vector<std::string> ignored;
   config::Config effective = config;
   uint64_t next;
+  bool log_changed;
   {
     // Released before the new snapshot connects: snapshot() readers must not wait for it.
     MutexLock lock(&mu_);
@@ -156,15 +159,26 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
       ignored.push_back("proxy.client_idle_timeout_seconds needs a restart");
       effective.proxy.client_idle_timeout_seconds = running_.proxy.client_idle_timeout_seconds;
     }
-    if (config.access_log != running_.access_log) {
-      ignored.push_back("access_log needs a restart");
-      effective.access_log = running_.access_log;
-    }
+    log_changed = config.access_log != running_.access_log;
     next = generation_.load(std::memory_order_acquire) + 1;
   }
+  const std::shared_ptr<telemetry::AccessLog> log_before = hooks_.access_log;
+  const bool log_opened = log_changed && SelectAccessLog(config.access_log);
   auto snap = Snapshot::Build(effective, next, pool_, shadow_budgets_, *metrics_, hooks_);
-  if (!snap.ok()) return snap.status();
+  if (!snap.ok()) {
+    hooks_.access_log = log_before;  // a refused config changes nothing (an opened log idles)
+    return snap.status();
+  }
   WarmUp(**snap, pool_);
+  if (log_changed) {
+    const config::AccessLogConfig& c = config.access_log;
+    // The object lives on when a reload turns the log off: calls of the replaced snapshot
+    // still write to it, and a later config may turn it on again.
+    if (c.enabled() && !log_opened) {
+      access_log_->Reconfigure(c.path, c.max_bytes, c.max_files, c.buffer_entries);
+    }
+    if (!log_opened) MG_LOG(kInfo, "access log: ", c.enabled() ? c.path : "off");
+  }
   MutexLock lock(&mu_);
   snapshot_ = *snap;
   // Experiments that changed start fresh; unchanged ones kept their monitor (and statistics).
@@ -175,6 +189,20 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
   pool_.ReleaseUnused();  // channels of removed backends, once no call holds the old snapshot
   plane_->WarmUpstreams();
   return ignored;
+}
+
+bool ProxyServer::SelectAccessLog(const config::AccessLogConfig& c) {
+  if (!c.enabled() || !hooks_.open_access_log) {
+    hooks_.access_log = nullptr;
+    return false;
+  }
+  const bool open = access_log_ == nullptr;
+  if (open) {
+    access_log_ = hooks_.open_access_log(c);
+    MG_LOG(kInfo, "access log: ", c.path);
+  }
+  hooks_.access_log = access_log_;
+  return open;
 }
 
 void ProxyServer::RefreshDns() {
@@ -221,6 +249,11 @@ void ProxyServer::Shutdown() {
   listener_->Stop();
   plane_->Shutdown(absl::FromChrono(deadline));
   pool_.Stop();
+  {
+    // Every call has ended: write what the access log holds before exiting.
+    absl::MutexLock apply_lock(&apply_mu_);
+    if (access_log_ != nullptr) access_log_->Stop();
+  }
   MG_LOG(kInfo, "stopped");
 }
 

@@ -39,8 +39,8 @@ class ProxyServer {
   int port() const { return port_; }
 
   // Swaps in a new config without dropping calls. Settings that need a restart (listen,
-  // proxy.threads, proxy.max_message_bytes) keep their running values; the returned list says
-  // which were ignored.
+  // proxy.threads, proxy.max_message_bytes, ...) keep their running values; the returned list
+  // says which were ignored. A changed access_log is applied (telemetry::AccessLog::Reconfigure).
   absl::StatusOr<std::vector<std::string>> Apply(const config::Config& config)
       ABSL_LOCKS_EXCLUDED(apply_mu_, mu_);
 
@@ -68,8 +68,13 @@ class ProxyServer {
   // have passed since the last time (runs on dns_refresher_ every 100 ms).
   void RefreshDns();
 
+  // Points the snapshots to come at the access log `c` asks for (none, or the one object,
+  // opened on first use); true if it opened it now.
+  bool SelectAccessLog(const config::AccessLogConfig& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+
   telemetry::Metrics* metrics_;
-  const SnapshotHooks hooks_;
+  // Constant but for access_log, which Start and Apply set (under apply_mu_) before building.
+  SnapshotHooks hooks_;
   const int64_t max_message_bytes_;
   const double drain_seconds_;
   std::unique_ptr<ClientListener> listener_;
@@ -77,6 +82,8 @@ class ProxyServer {
   int port_ = 0;
 
   absl::Mutex apply_mu_;  // one Apply at a time; held while its snapshot connects, mu_ is not
+  // Once a config has enabled it: every line goes here, wherever the config points it.
+  std::shared_ptr<telemetry::AccessLog> access_log_ ABSL_GUARDED_BY(apply_mu_);
   mutable Mutex mu_;
   std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
   UpstreamPool pool_;  // thread-safe

@@ -105,9 +105,13 @@ struct SnapshotHooks {
   // Answers modelgate.feedback.v1.Feedback/RecordClicks on the proxy's port (interleaving's
   // click feedback). May be null: the method is then routed like any other.
   std::shared_ptr<routing::FeedbackHandler> feedback;
-  // Where every call's line goes (access_log config); null: no access log. One object for the
-  // process's life: the access log is restart-only, so every snapshot carries the same one.
+  // Where every call's line goes (access_log config); null: no access log. The proxy server
+  // sets it: one object for the process's life, reconfigured by reloads (see open_access_log).
   std::shared_ptr<telemetry::AccessLog> access_log;
+  // Opens the access log the first time a config enables it (it then lives, reconfigured by
+  // reloads, for the process's life). May be empty: access_log is then ignored.
+  std::function<std::shared_ptr<telemetry::AccessLog>(const config::AccessLogConfig&)>
+      open_access_log;
   // Called after every snapshot swap with the new snapshot's sinks (e.g. so the monitor engine
   // forgets monitors no snapshot uses any more). May be empty.
   std::function<void(const std::vector<const telemetry::OutcomeSink*>&)> installed;

@@ -19,11 +19,10 @@ prometheus::Counter* MakeCounter(prometheus::Registry& registry, const std::stri
 
 AccessLog::AccessLog(AccessLogOptions options, prometheus::Registry& registry)
     : options_(std::move(options)),
-      shard_capacity_(static_cast<size_t>(
-          std::max<int64_t>(1, (options_.buffer_entries + std::max(1, options_.shards) - 1) /
-                                   std::max(1, options_.shards)))),
+      shard_capacity_(ShardCapacity(options_.buffer_entries, options_.shards)),
       shards_(new Shard[static_cast<size_t>(std::max(1, options_.shards))]),
-      file_(options_.path, options_.max_bytes, options_.max_files) {
+      file_(std::make_unique<RotatingFile>(options_.path, options_.max_bytes,
+                                           options_.max_files)) {
   written_ = MakeCounter(registry, "modelgate_access_log_written_total",
                      "Access log lines written");
   written_bytes_ = MakeCounter(registry, "modelgate_access_log_written_bytes_total",
@@ -44,26 +43,45 @@ AccessLog::AccessLog(AccessLogOptions options, prometheus::Registry& registry)
 
 AccessLog::~AccessLog() { Stop(); }
 
+size_t AccessLog::ShardCapacity(int64_t buffer_entries, int shards) {
+  const int64_t n = std::max(1, shards);
+  return static_cast<size_t>(std::max<int64_t>(1, (buffer_entries + n - 1) / n));
+}
+
+void AccessLog::Reconfigure(std::string path, int64_t max_bytes, int max_files,
+                            int64_t buffer_entries) {
+  MutexLock write_lock(&write_mu_);
+  WriteQueuedLocked();  // what calls before the reload logged stays in the old file
+  file_ = std::make_unique<RotatingFile>(std::move(path), max_bytes, max_files);
+  shard_capacity_.store(ShardCapacity(buffer_entries, options_.shards),
+                        std::memory_order_relaxed);
+}
+
 void AccessLog::Record(int shard, AccessLogEntry&& entry) {
   const int n = std::max(1, options_.shards);
   Shard& s = shards_[static_cast<size_t>(shard >= 0 && shard < n ? shard : 0)];
+  const size_t capacity = shard_capacity_.load(std::memory_order_relaxed);
   size_t size;
   {
     MutexLock lock(&s.mu);
     size = s.entries.size();
-    if (size < shard_capacity_) s.entries.push_back(std::move(entry));
+    if (size < capacity) s.entries.push_back(std::move(entry));
   }
-  if (size >= shard_capacity_) {
+  if (size >= capacity) {
     dropped_full_->Increment();
     return;
   }
   // Half full: wake the writer early, so a burst is written rather than dropped. Once per
   // filling (a notify is a system call when the writer sleeps).
-  if (size == shard_capacity_ / 2 && shard_capacity_ >= 2) wake_.NotifyOne();
+  if (size == capacity / 2 && capacity >= 2) wake_.NotifyOne();
 }
 
 size_t AccessLog::WriteQueued() {
   MutexLock write_lock(&write_mu_);
+  return WriteQueuedLocked();
+}
+
+size_t AccessLog::WriteQueuedLocked() {
   buffer_.clear();
   size_t lines = 0;
   const int n = std::max(1, options_.shards);
@@ -79,7 +97,7 @@ size_t AccessLog::WriteQueued() {
   }
   batch_.clear();
   if (lines == 0) return 0;
-  const RotatingFile::Result r = file_.Append(buffer_);
+  const RotatingFile::Result r = file_->Append(buffer_);
   const std::string_view done(buffer_.data(), r.bytes_written);
   // Lines written whole; a line cut by an error is counted as lost.
   const size_t written = static_cast<size_t>(std::count(done.begin(), done.end(), '\n'));

@@ -65,7 +65,10 @@ class AccessLog {
   // recorded afterwards are written by a later WriteQueued() or the destructor.
   void Stop();
 
-  const std::string& path() const { return options_.path; }
+  // A reload changed the access_log block: what is queued now is written to the current file,
+  // later lines go to `path` with the new limits, and each shard takes buffer_entries/shards.
+  // Blocks while the queued lines are written (call it off the request path).
+  void Reconfigure(std::string path, int64_t max_bytes, int max_files, int64_t buffer_entries);
   double written() const { return written_->Value(); }
   double dropped_queue_full() const { return dropped_full_->Value(); }
   double dropped_write_error() const { return dropped_error_->Value(); }
@@ -79,8 +82,11 @@ class AccessLog {
   };
   void Run();
 
-  const AccessLogOptions options_;
-  const size_t shard_capacity_;
+  static size_t ShardCapacity(int64_t buffer_entries, int shards);
+  size_t WriteQueuedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
+  const AccessLogOptions options_;  // path and limits as started (Reconfigure changes the file's)
+  std::atomic<size_t> shard_capacity_;
   std::unique_ptr<Shard[]> shards_;
 
   prometheus::Counter* written_;
@@ -92,7 +98,7 @@ class AccessLog {
 
   // Writer state: only the thread in WriteQueued touches it.
   Mutex write_mu_;
-  RotatingFile file_ ABSL_GUARDED_BY(write_mu_);
+  std::unique_ptr<RotatingFile> file_ ABSL_GUARDED_BY(write_mu_);
   AccessLogClock clock_ ABSL_GUARDED_BY(write_mu_);
   std::vector<AccessLogEntry> batch_ ABSL_GUARDED_BY(write_mu_);
   std::string buffer_ ABSL_GUARDED_BY(write_mu_);

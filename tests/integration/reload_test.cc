@@ -154,5 +154,31 @@ TEST_F(Reload, RestartOnlySettingsKeepTheirRunningValues) {
   EXPECT_EQ(ServedBy(), "candidate");  // routes applied; the listener stayed where it was
 }
 
+// access_log follows reloads: turned on, moved to another file, turned off; each call's line is
+// in the file its config named, and nothing is lost or written twice.
+TEST_F(Reload, AccessLogIsTurnedOnMovedAndOffByReloads) {
+  const std::string path = dir_.Write("config.yaml", ConfigFor("legacy"));
+  StartProxy(path);
+  auto reload_with = [&](const std::string& extra, double reloads) {
+    dir_.Write("config.yaml", ConfigFor("legacy") + extra);
+    ASSERT_EQ(mg_->WaitForMetric(kReloadOk, reloads), reloads);
+  };
+  auto calls = [&](int n) {
+    for (int i = 0; i < n; ++i) ASSERT_EQ(ServedBy(), "legacy");
+  };
+  calls(1);  // no access log yet
+  ASSERT_NO_FATAL_FAILURE(reload_with("access_log: {path: a.log}\n", 1));
+  calls(3);
+  ASSERT_NO_FATAL_FAILURE(reload_with("access_log: {path: b.log, max_files: 2}\n", 2));
+  calls(2);
+  ASSERT_NO_FATAL_FAILURE(reload_with("", 3));
+  calls(4);
+  // A clean exit writes what is queued.
+  ASSERT_TRUE(mg_->process().Signal(SIGTERM));
+  ASSERT_EQ(mg_->process().WaitExit(std::chrono::seconds(30)), 0);
+  EXPECT_EQ(testutil::ReadLines(dir_.path() + "/a.log").size(), 3u);
+  EXPECT_EQ(testutil::ReadLines(dir_.path() + "/b.log").size(), 2u);
+}
+
 }  // namespace
 }  // namespace modelgate

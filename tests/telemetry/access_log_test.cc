@@ -75,6 +75,28 @@ TEST(AccessLog, AFullQueueDropsAndCountsTheRest) {
   EXPECT_EQ(nlohmann::json::parse(lines[3])["request_id"], "id-5");
 }
 
+// A reload that changes access_log: lines queued before it stay in the old file, later ones go
+// to the new file, and the new buffer size caps the queue from then on.
+TEST(AccessLog, ReconfigureMovesLaterLinesToTheNewFileWithTheNewLimits) {
+  testutil::TempDir dir;
+  prometheus::Registry registry;
+  const std::string before = dir.path() + "/before.log", after = dir.path() + "/after.log";
+  AccessLog log(Paused(before, 100), registry);
+  log.Record(0, Entry(0));
+  log.Record(0, Entry(1));
+  log.Reconfigure(after, 1 << 20, 2, /*buffer_entries=*/2);
+  for (int i = 2; i < 6; ++i) log.Record(0, Entry(i));
+  EXPECT_EQ(log.dropped_queue_full(), 2);  // the new cap: 2 queued
+  EXPECT_EQ(log.WriteQueued(), 2u);
+  const std::vector<std::string> old_lines = Lines(before), new_lines = Lines(after);
+  ASSERT_EQ(old_lines.size(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(old_lines[1])["request_id"], "id-1");
+  ASSERT_EQ(new_lines.size(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(new_lines[0])["request_id"], "id-2");
+  EXPECT_EQ(nlohmann::json::parse(new_lines[1])["request_id"], "id-3");
+  EXPECT_EQ(log.written(), 4);
+}
+
 TEST(AccessLog, TheBufferIsSharedOutAmongShards) {
   testutil::TempDir dir;
   prometheus::Registry registry;
