@@ -1,4 +1,5 @@
-// Segment matching, 404/405, authorization before mutating handlers.
+// Segment matching (percent-decoded segments), 400/404/405, authorization before mutating
+// handlers.
 #include "admin/router.h"
 
 #include <algorithm>
@@ -14,6 +15,35 @@ namespace {
 
 std::vector<std::string> Segments(absl::string_view path) {
   return absl::StrSplit(path, '/', absl::SkipEmpty());
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes %XX in one path segment (RFC 3986 §2.1; a decoded '/' stays inside the segment);
+// false when a '%' is not followed by two hex digits.
+bool PercentDecode(std::string* segment) {
+  if (segment->find('%') == std::string::npos) return true;
+  std::string out;
+  out.reserve(segment->size());
+  for (size_t i = 0; i < segment->size(); ++i) {
+    const char c = (*segment)[i];
+    if (c != '%') {
+      out.push_back(c);
+      continue;
+    }
+    if (i + 2 >= segment->size()) return false;
+    const int hi = HexDigit((*segment)[i + 1]), lo = HexDigit((*segment)[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  *segment = std::move(out);
+  return true;
 }
 
 bool IsParam(const std::string& segment) {
@@ -45,7 +75,15 @@ void Router::Add(std::string method, const std::string& pattern, RouteOptions op
 
 Router::Match Router::Resolve(const HttpRequest& request) const {
   Match match;
-  const std::vector<std::string> path = Segments(request.path);
+  std::vector<std::string> path = Segments(request.path);
+  for (std::string& segment : path) {
+    if (!PercentDecode(&segment)) {
+      match.error = HttpResponse::Error(
+          400, absl::StrCat("malformed percent-encoding in ", request.path,
+                            " (a '%' must be followed by two hex digits)"));
+      return match;
+    }
+  }
   const std::string method = request.method == "HEAD" ? "GET" : request.method;
   std::vector<std::string> allowed;
   for (const Route& route : routes_) {

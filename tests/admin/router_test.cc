@@ -1,6 +1,7 @@
-// The admin router: 404 and 405 (+Allow) with JSON bodies, path parameters, HEAD, and the
-// per-route authorization policy with a real token file: reads are open; mutations are
-// refused without a configured token (403), and need the right bearer token (401 otherwise).
+// The admin router: 404 and 405 (+Allow) with JSON bodies, path parameters (percent-decoded),
+// HEAD, and the per-route authorization policy with a real token file: reads are open;
+// mutations are refused without a configured token (403), and need the right bearer token (401
+// otherwise).
 #include "admin/router.h"
 
 #include <string>
@@ -99,6 +100,21 @@ TEST_F(RouterTest, PathParametersAreCaptured) {
   EXPECT_EQ(Call(Request("GET", "/api/v1/routes/infer-2/stats")).body, "infer-2");
   EXPECT_EQ(Call(Request("GET", "/api/v1/routes/stats")).status, 404);
   EXPECT_EQ(Call(Request("GET", "/api/v1/routes/a/b/stats")).status, 404);
+}
+
+// RFC 3986: a client may percent-encode any character of a segment; %2F stays inside its
+// segment (it is not a separator); a '%' without two hex digits is a 400 that says so.
+TEST_F(RouterTest, PathSegmentsArePercentDecoded) {
+  EXPECT_EQ(Call(Request("GET", "/api/v1/routes/infer%2D2/stats")).body, "infer-2");
+  EXPECT_EQ(Call(Request("GET", "/api%2fv1/routes/x/stats")).status, 404);
+  EXPECT_EQ(Call(Request("GET", "/api/v1/routes/a%2Fb/stats")).body, "a/b");
+  EXPECT_EQ(Call(Request("GET", "/%6Detrics")).body, "metrics");
+  for (const char* bad : {"/api/v1/routes/x%/stats", "/api/v1/routes/x%4/stats",
+                          "/api/v1/routes/%zz/stats", "/metrics%"}) {
+    const HttpResponse r = Call(Request("GET", bad));
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_NE(r.body.find("malformed percent-encoding"), std::string::npos) << r.body;
+  }
 }
 
 TEST_F(RouterTest, ReadsNeedNoToken) {
