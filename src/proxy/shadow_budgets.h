@@ -1,7 +1,7 @@
-// The in-flight counters behind shadow.max_inflight, one per (route, shadow arm) for the
-// process's life rather than per snapshot: copies started under the snapshot a reload replaced
-// still count against the budget of the one that replaced it, so a reload never lets twice
-// max_inflight copies run at once. A counter lives while any snapshot (or copy) holds it.
+// The in-flight counters behind shadow.max_inflight, one per (route, shadow arm) for as long as
+// a snapshot uses it rather than one per snapshot: copies started under the snapshot a reload
+// replaced still count against the budget of the one that replaced it, so a reload never lets
+// twice max_inflight copies run at once.
 //
 // Thread-safe. Only snapshot builds call in; the request path holds the counters it was given.
 #pragma once
@@ -9,29 +9,23 @@
 #include <atomic>
 #include <memory>
 #include <string>
-#include <utility>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/strings/str_cat.h"
+#include "common/weak_registry.h"
 
 namespace modelgate::proxy {
 
-class ShadowBudgets {
- public:
-  // The counter of copies to arm `arm` of route `route` in flight: the one earlier snapshots
-  // were given if any of them still holds it, else a new one at zero.
-  std::shared_ptr<std::atomic<int>> Counter(const std::string& route, const std::string& arm)
-      ABSL_LOCKS_EXCLUDED(mu_);
-  // Counters some snapshot still holds (tests: released ones are forgotten).
-  size_t live() ABSL_LOCKS_EXCLUDED(mu_);
+using ShadowBudgets = WeakRegistry<std::atomic<int>>;
 
- private:
-  void ForgetReleased() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::pair<std::string, std::string>, std::weak_ptr<std::atomic<int>>>
-      counters_ ABSL_GUARDED_BY(mu_);
-};
+// The counter of copies to arm `arm` of route `route` in flight: the one earlier snapshots were
+// given if any of them still holds it, else a new one at zero.
+inline std::shared_ptr<std::atomic<int>> ShadowInflightCounter(ShadowBudgets& budgets,
+                                                               const std::string& route,
+                                                               const std::string& arm) {
+  return *budgets.GetOrCreate(absl::StrCat(route, "\x1e", arm), arm, [] {
+    return absl::StatusOr<std::shared_ptr<std::atomic<int>>>(
+        std::make_shared<std::atomic<int>>(0));
+  });
+}
 
 }  // namespace modelgate::proxy

@@ -37,7 +37,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
       a.spec = &arm;
       a.backend = snap->backends_[arm.backend_index].get();
       a.metrics = metrics.ForArm(route.name, arm.name);
-      a.shadow_inflight = shadow_budgets.Counter(route.name, arm.name);
+      a.shadow_inflight = ShadowInflightCounter(shadow_budgets, route.name, arm.name);
       a.shadow_budget = route.shadow_max_inflight;
       a.shadow_timeout = absl::Seconds(route.shadow_timeout_seconds);
       if (arm.role == routing::ArmRole::kShadow) {

@@ -21,6 +21,7 @@
 #include "config/unary_methods.h"
 #include "h2/target.h"
 #include "proxy/backend_resolution.h"
+#include "proxy/shadow_budgets.h"
 #include "telemetry/access_log.h"
 #include "telemetry/outcome.h"
 #include "telemetry/shadow_sink.h"
@@ -31,7 +32,6 @@
 
 namespace modelgate::proxy {
 
-class ShadowBudgets;
 class UpstreamPool;
 
 struct BackendRuntime {

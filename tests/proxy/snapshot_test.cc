@@ -94,10 +94,10 @@ routes:
   EXPECT_NE((*new_snap)->route(0).arms[0].shadow_inflight, arm.shadow_inflight);
 
   // Once no snapshot holds a counter, it is forgotten: a later config starts from zero.
-  EXPECT_EQ(budgets.live(), 2u);
+  EXPECT_EQ(budgets.Live().size(), 2u);
   old_snap->reset();
   new_snap->reset();
-  EXPECT_EQ(budgets.live(), 0u);
+  EXPECT_EQ(budgets.Live().size(), 0u);
   auto later = Snapshot::Build(config("8"), 3, pool, budgets, metrics, Hooks());
   ASSERT_TRUE(later.ok());
   EXPECT_EQ(shadow_arm(**later).shadow_inflight->load(), 0);
