@@ -15,7 +15,7 @@ PKGS=(
   # build
   cmake g++ make pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
-  prometheus-cpp-dev libyaml-cpp-dev libxxhash-dev libboost-dev libnghttp2-dev
+  prometheus-cpp-dev libyaml-cpp-dev libxxhash-dev libboost-dev libnghttp2-dev zlib1g-dev
   nlohmann-json3-dev libcpp-httplib-dev
 )
 $BUILD_ONLY || PKGS+=(

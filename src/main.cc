@@ -172,12 +172,14 @@ int Serve(const std::string& config_path) {
   };
   // Shadow routes' comparers: reused across reloads while their settings and backends stay.
   shadow::CompareEngine comparers(metrics.registry());
-  snapshot_hooks.shadow_sinks = [&comparers, &config_path, &arms_identity](
+  snapshot_hooks.shadow_sinks = [&comparers, &config_path, &arms_identity,
+                                 max_message_bytes = loaded.config.proxy.max_message_bytes](
                                     const config::Route& route,
                                     const std::vector<config::Backend>& backends)
       -> absl::StatusOr<std::shared_ptr<telemetry::ShadowSink>> {
     if (route.strategy != "shadow") return nullptr;
     shadow::ComparerSpec spec = strategies::ShadowComparerSpec(route);
+    spec.max_message_bytes = max_message_bytes;  // restart-only
     if (!spec.diff_file.empty() && spec.diff_file.front() != '/') {
       // Like every file the config names: relative to the config's directory.
       const size_t slash = config_path.rfind('/');

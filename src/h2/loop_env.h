@@ -67,6 +67,8 @@ class LoopEnv {
   IndexPolicy& upstream_index() { return upstream_index_; }
   IndexPolicy& client_index() { return client_index_; }
   const PlaneSettings& settings() const { return settings_; }
+  // proxy.max_message_bytes, as a cap on what a compressed message may inflate to.
+  size_t message_cap() const { return static_cast<size_t>(settings_.max_message_bytes); }
   telemetry::Metrics& metrics() { return *host_->metrics; }
   bool serving() const { return host_->serving(); }
   bool stopping() const { return host_->stopping(); }

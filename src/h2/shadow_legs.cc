@@ -79,12 +79,12 @@ void ShadowLegs::OnLegEnded(UpstreamLeg* leg) {
     sink->Record(shadow->outcome);
     // The shadow's outputs feed the route's drift statistics like any arm's.
     if (leg->code() == kOk && sink->WantsPayload(shadow->outcome, env_->rng())) {
-      sink->OfferPayload(shadow->outcome, LegPayload(shadow->request->body, leg->body()));
+      sink->OfferPayload(shadow->outcome,
+                         LegPayload(shadow->request->body, leg->body(), env_->message_cap()));
     }
   }
   if (shadow->join != nullptr) {
-    shadow->join->AddCopy({leg->arm(), leg->code(), leg->latency_seconds(),
-                           leg->code() == kOk ? MessageOf(leg->body()) : absl::Cord()});
+    shadow->join->AddCopy(AnswerOf(leg->arm(), leg->code(), leg->latency_seconds(), leg->body()));
   }
 }
 

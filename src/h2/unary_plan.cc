@@ -70,20 +70,19 @@ void UnaryPlan::OnLegEnded(UpstreamLeg* leg) {
     sink->Record(o);
     if (o.code == kOk && ((call_.payload_chosen && leg->id() == 0) ||
                           sink->WantsPayload(o, env_->rng()))) {
-      sink->OfferPayload(o, LegPayload(call_.request->body, leg->body()));
+      sink->OfferPayload(o, LegPayload(call_.request->body, leg->body(), env_->message_cap()));
     }
   }
   if (join_ != nullptr && leg->id() == 0) {
     // The primary's answer, for the comparer (a shadow plan has no fallback: leg 0 answers).
-    join_->SetPrimary({leg->arm(), leg->code(), leg->latency_seconds(),
-                       leg->code() == kOk ? MessageOf(leg->body()) : absl::Cord()});
+    join_->SetPrimary(AnswerOf(leg->arm(), leg->code(), leg->latency_seconds(), leg->body()));
     join_.reset();
   }
   exchange_->OnLegDone(leg->id(), leg->code());
 }
 
 absl::Cord UnaryPlan::LegResponse(int id) {
-  return MessageOf(legs_[static_cast<size_t>(id)]->body());
+  return MessageOf(legs_[static_cast<size_t>(id)]->body(), env_->message_cap());
 }
 
 void UnaryPlan::RespondWithLeg(int id) {

@@ -7,7 +7,9 @@
 #include <optional>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "common/grpc_compression.h"
 #include "common/log.h"
 #include "common/status_codes.h"
 #include "prometheus/histogram.h"
@@ -188,11 +190,29 @@ void Comparer::KeepDiff(DiffRecord record) {
 void Comparer::Compare(telemetry::ShadowSample& sample, absl::Time now) {
   ++compared_;
   ++sequence_;
+  // Compressed answers are compared by what they carry. One that does not inflate keeps its
+  // bytes (a bytes comparison still sees them) and is a decode error for a decoding one.
+  auto inflate = [&](telemetry::LegAnswer& a) -> std::string {
+    if (!a.compressed || a.code != kOk) return "";
+    auto message = DecompressGrpcMessage(a.response, static_cast<size_t>(spec_.max_message_bytes));
+    if (!message.ok()) return std::string(message.status().message());
+    a.response = absl::Cord(*std::move(message));
+    a.compressed = false;
+    return "";
+  };
+  const std::string primary_error = inflate(sample.primary);
+  absl::InlinedVector<std::string, 2> copy_errors;
+  for (telemetry::LegAnswer& c : sample.copies) copy_errors.push_back(inflate(c));
   const telemetry::LegAnswer& primary = sample.primary;
   // The noise reference's answer vs the primary's, decoded once for every shadow.
   const telemetry::LegAnswer* noise = nullptr;
-  for (const telemetry::LegAnswer& c : sample.copies) {
-    if (c.arm == spec_.noise_reference && c.code >= 0) noise = &c;
+  bool noise_uninflatable = false;
+  for (size_t i = 0; i < sample.copies.size(); ++i) {
+    const telemetry::LegAnswer& c = sample.copies[i];
+    if (c.arm == spec_.noise_reference && c.code >= 0) {
+      noise = &c;
+      noise_uninflatable = !copy_errors[i].empty();
+    }
   }
   std::optional<ResponseDiff> noise_diff;
   bool noise_unparsable = false;
@@ -203,7 +223,7 @@ void Comparer::Compare(telemetry::ShadowSample& sample, absl::Time now) {
       if (noise->response == primary.response) ++noise_bytes_equal_;
       if (spec_.payload == PayloadKind::kInferenceV2) {
         auto d = DiffInferResponses(primary.response, noise->response, settings_);
-        if (d.ok()) {
+        if (d.ok() && primary_error.empty() && !noise_uninflatable) {
           noise_diff = std::move(*d);
         } else {
           noise_unparsable = true;
@@ -211,7 +231,8 @@ void Comparer::Compare(telemetry::ShadowSample& sample, absl::Time now) {
       }
     }
   }
-  for (const telemetry::LegAnswer& c : sample.copies) {
+  for (size_t i = 0; i < sample.copies.size(); ++i) {
+    const telemetry::LegAnswer& c = sample.copies[i];
     if (c.code < 0) continue;
     PerShadow* s = Find(c.arm);
     if (s == nullptr) continue;  // the noise reference
@@ -250,6 +271,15 @@ void Comparer::Compare(telemetry::ShadowSample& sample, absl::Time now) {
       continue;
     }
     if (!equal) CountMismatch(*s, "bytes");
+    if (!primary_error.empty() || !copy_errors[i].empty()) {
+      CountMismatch(*s, "decode_error");
+      s->fields->AddUnparsable({!primary_error.empty(), !copy_errors[i].empty()});
+      KeepDiff({now, RequestId(sample), sample.method, s->name, "message", "decode_error", "",
+                absl::StrCat(primary_error.empty() ? "" : "primary response: ", primary_error,
+                             !primary_error.empty() && !copy_errors[i].empty() ? "; " : "",
+                             copy_errors[i].empty() ? "" : "shadow response: ", copy_errors[i])});
+      continue;
+    }
     absl::StatusOr<ResponseDiff> diff = DiffInferResponses(primary.response, c.response, settings_);
     if (!diff.ok()) {
       CountMismatch(*s, "decode_error");

@@ -32,6 +32,8 @@ struct ComparerSpec {
   int64_t max_diff_samples = 100;  // differing pairs kept for GET .../diffs
   std::string diff_file;           // "" = none; JSON lines, size-capped
   int64_t diff_file_max_bytes = 10 * 1024 * 1024;
+  // A compressed response inflates to at most this (proxy.max_message_bytes, restart-only).
+  int64_t max_message_bytes = 16 * 1024 * 1024;
 
   // Canonical text of everything above: a comparer is reused across reloads while it is equal.
   std::string Key() const;

@@ -16,7 +16,10 @@ struct LegAnswer {
   int arm = -1;
   int code = -1;  // gRPC status code; -1: the leg never ran (its copy was dropped)
   double latency_seconds = 0;
-  absl::Cord response;  // the response message (OK answers only); shares the leg's buffers
+  absl::Cord response;  // the response message (OK answers only)
+  // The message is as the backend sent it, compressed (gzip or deflate): the comparer inflates
+  // it on its own thread, off the request path.
+  bool compressed = false;
 };
 
 struct ShadowSample {

@@ -42,27 +42,32 @@ routes:
 )", shadow_extra));
 }
 
-ModelInferRequest Request(int i) {
+ModelInferRequest Request(int i, int floats = 4) {
   ModelInferRequest req;
   req.set_model_name("m");
   auto* in = req.add_inputs();
   in->set_name("x");
   in->set_datatype("FP32");
   in->add_shape(1);
-  in->add_shape(4);
-  for (int k = 0; k < 4; ++k) in->mutable_contents()->add_fp32_contents(0.25f * (i % 8) + k);
+  in->add_shape(floats);
+  for (int k = 0; k < floats; ++k) {
+    in->mutable_contents()->add_fp32_contents(0.25f * (i % 8) + static_cast<float>(k % 4));
+  }
   return req;
 }
 
 // Sends `n` calls; every one must succeed with the primary's answer (its version is "legacy").
-void CallAll(const testutil::Modelgate& mg, int n) {
+// `compress`: requests are sent gzip-compressed, with `floats` inputs (gRPC sends a message
+// uncompressed when compressing would not make it smaller).
+void CallAll(const testutil::Modelgate& mg, int n, bool compress = false, int floats = 4) {
   auto stub = GRPCInferenceService::NewStub(mg.NewChannel());
   for (int i = 0; i < n; ++i) {
     grpc::ClientContext ctx;
+    if (compress) ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     ctx.AddMetadata("x-request-id", absl::StrCat("req-", i));
     ModelInferResponse resp;
-    const grpc::Status s = stub->ModelInfer(&ctx, Request(i), &resp);
+    const grpc::Status s = stub->ModelInfer(&ctx, Request(i, floats), &resp);
     ASSERT_TRUE(s.ok()) << i << ": " << s.error_message();
     ASSERT_EQ(resp.model_version(), "legacy") << i;
   }
@@ -158,6 +163,35 @@ TEST(ShadowEndToEnd, AShiftedShadowIsReportedOnTheRightTensorWithTheRightMagnitu
   EXPECT_EQ(diffs["diffs"][0]["kind"], "value_mismatch");
   EXPECT_EQ(diffs["diffs"][0]["request_id"], "req-99");  // newest first
   EXPECT_EQ(testutil::ReadLines(dir.path() + "/diffs.jsonl").size(), 100u);
+}
+
+// Compressed traffic (gzip requests from the client, gzip answers from both models) is
+// forwarded as it is, and compared by what it carries: the shift is found on the same tensor
+// with the same magnitude, and no answer is a decode error.
+TEST(ShadowEndToEnd, CompressedAnswersAreComparedByWhatTheyCarry) {
+  testutil::TempDir dir;
+  auto legacy = Model("legacy", {"--compress_responses"});
+  auto candidate = Model("legacy", {"--compress_responses", "--output_shift=0.25"});
+  ASSERT_TRUE(legacy.ok() && candidate.ok());
+  auto mg = testutil::Modelgate::Start(dir.Write(
+      "c.yaml", Config({{"legacy", legacy->address}, {"candidate", candidate->address}},
+                       "      compare: {payload: inference_v2, absolute_tolerance: 0.01}\n")));
+  ASSERT_TRUE(mg.ok()) << mg.status();
+  CallAll(**mg, 50, /*compress=*/true, /*floats=*/1024);
+  const json report = Report(**mg, 50);
+  SCOPED_TRACE(report.dump(1));
+  const json& s = report["shadows"][0];
+  EXPECT_EQ(s["status"]["agreement_rate"], 1.0);
+  const json* out = Field(s, "output0");
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ((*out)["raw_difference_rate"], 1.0);
+  EXPECT_NEAR((*out)["abs_error"]["max"].get<double>(), 0.25, 1e-6);
+  EXPECT_EQ((*mg)->Metric(
+                R"(modelgate_shadow_mismatch_total{kind="value_mismatch",route="infer",shadow="candidate"})"),
+            50);
+  EXPECT_EQ((*mg)->Metric(
+                R"(modelgate_shadow_mismatch_total{kind="decode_error",route="infer",shadow="candidate"})"),
+            -1);  // never counted
 }
 
 TEST(ShadowEndToEnd, AKilledShadowChangesNothingForClientsAndItsErrorsAreCounted) {

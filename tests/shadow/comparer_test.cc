@@ -4,6 +4,8 @@
 // metrics it exports.
 #include "shadow/comparer.h"
 
+#include <zlib.h>
+
 #include <fstream>
 #include <memory>
 #include <string>
@@ -171,6 +173,53 @@ TEST(Comparer, TensorsWithNoiseCancellation) {
   EXPECT_EQ(d["diffs"][0]["field"], "nonce");  // the last pair's second tensor
   EXPECT_EQ(d["diffs"][1]["field"], "output0");
   EXPECT_EQ(d["diffs"][1]["element"], 0);
+}
+
+absl::Cord Gzip(const absl::Cord& message) {
+  const std::string in(message);
+  z_stream zs{};
+  EXPECT_EQ(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&zs, in.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return absl::Cord(out);
+}
+
+// A backend may compress its answers (gzip/deflate, when the client accepts it): they are
+// compared by what they carry, whichever side compressed; one that does not inflate is a
+// decode error naming its side, never a comparison of compressed bytes.
+TEST(Comparer, CompressedAnswersAreComparedByWhatTheyCarry) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  Comparer c(Spec(PayloadKind::kInferenceV2, false), registry);
+  // Same outputs, the primary's compressed: equal. Shifted outputs, the shadow's compressed:
+  // the value mismatch is found.
+  c.Offer(Sample(0, {0, 0, 0.01, Gzip(Response(1, 0)), true}, {{1, 0, 0.01, Response(1, 0)}}));
+  c.Offer(Sample(1, {0, 0, 0.01, Response(1, 0)}, {{1, 0, 0.01, Gzip(Response(3, 0)), true}}));
+  c.Offer(Sample(2, {0, 0, 0.01, Response(1, 0)}, {{1, 0, 0.01, absl::Cord("junk"), true}}));
+  EXPECT_EQ(c.Drain(absl::Now()), 3);
+  const json r = c.Report();
+  SCOPED_TRACE(r.dump(1));
+  const json& shadow = r["shadows"][0];
+  EXPECT_EQ(shadow["bytes"]["compared"], 3);
+  EXPECT_EQ(shadow["bytes"]["equal"], 1);  // the first pair, once inflated
+  const std::string text = Scrape(*registry);
+  EXPECT_NE(text.find(R"(modelgate_shadow_mismatch_total{kind="value_mismatch",route="infer",shadow="candidate"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(modelgate_shadow_mismatch_total{kind="decode_error",route="infer",shadow="candidate"} 1)"),
+            std::string::npos)
+      << text;
+  const json d = c.Diffs();
+  EXPECT_EQ(d["diffs"][0]["kind"], "decode_error");
+  EXPECT_NE(d["diffs"][0]["shadow_value"].get<std::string>().find("shadow response: compressed "
+                                                                  "message is not valid gzip"),
+            std::string::npos);
+  EXPECT_EQ(d["diffs"][1]["field"], "output0");
 }
 
 TEST(Comparer, AFullQueueDropsAndCountsAndTheFileStopsAtItsCap) {

@@ -85,6 +85,9 @@ void InferCall::OnAlarm(bool ok) {
 }
 
 void InferCall::Respond() {
+  if (worker_.model().options().compress_responses) {
+    ctx_->set_compression_algorithm(GRPC_COMPRESS_GZIP);
+  }
   if (status_.ok()) {
     responder_->Finish(response_, status_, Tag(kFinished));
   } else {

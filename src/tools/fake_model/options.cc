@@ -29,6 +29,8 @@ void RegisterFakeModelFlags(FlagSet& flags, FakeModelOptions& o, std::string& er
   flags.Add("output_shift", &o.output_shift, "Added to every output value.");
   flags.Add("output_noise", &o.output_noise,
             "Standard deviation of gaussian noise added to every output value.");
+  flags.Add("compress_responses", &o.compress_responses,
+            "Compress ModelInfer answers with gzip for clients that accept it.");
   flags.Add("raw_output", &o.raw_output,
             "Answer ModelInfer in raw_output_contents (little-endian) instead of typed contents.");
   flags.Add("nonce_output", &o.nonce_output,

@@ -29,6 +29,8 @@ struct FakeModelOptions {
   double output_shift = 0;
   double output_noise = 0;
   bool raw_output = false;
+  // Compress ModelInfer answers with gzip (sent compressed only to clients that accept gzip).
+  bool compress_responses = false;
   // Appends an output "nonce", shape [1] FP32, uniform in [0, 1) per call: a field that differs
   // between calls of the same model, for shadow noise-cancellation tests. It comes from the
   // seeded per-thread stream, so two instances only disagree on it when their seeds differ.
