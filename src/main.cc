@@ -121,7 +121,10 @@ int Serve(const std::string& config_path) {
     return 1;
   }
   telemetry::Metrics metrics;
-  monitor::MonitorEngine monitors(metrics.registry(), loaded.config.proxy.threads);
+  monitor::MonitorEngine::Options monitor_options;
+  monitor_options.max_message_bytes = loaded.config.proxy.max_message_bytes;  // restart-only
+  monitor::MonitorEngine monitors(metrics.registry(), loaded.config.proxy.threads,
+                                  monitor_options);
   // The snapshot publisher combines the config with the routes' run-time states; it is the
   // only writer of what the data plane serves (the reloader and controllers go through it).
   // With state_dir, run-time route states (a canary's step) survive restarts.

@@ -1,7 +1,9 @@
 // A whole unary exchange's messages as the monitors, comparers and mergers take them: the
-// message inside a length-prefixed body, as a Cord. A compressed message (gzip or deflate) is
-// inflated, to at most `max_bytes`; a body that is not exactly one message, or one that does not
-// inflate, gives an empty Cord (the decoders count it as undecodable).
+// message inside a length-prefixed body, as a Cord. Mergers get a compressed message (gzip or
+// deflate) inflated, to at most `max_bytes` (MessageOf; they build the answer on the loop);
+// monitors and the comparer get it as sent, flagged, and inflate it on their own threads. A body
+// that is not exactly one message, or one that does not inflate, gives an empty Cord (the
+// decoders count it as undecodable).
 #pragma once
 
 #include <cstddef>
@@ -26,29 +28,36 @@ inline absl::Cord MessageOf(std::string_view framed, size_t max_bytes) {
   return inflated.ok() ? absl::Cord(*std::move(inflated)) : absl::Cord();
 }
 
-// A leg's answer for the shadow comparer: the message as the backend sent it (the comparer
-// inflates a compressed one on its own thread).
+// The message as it was sent, still compressed when *compressed is set (for consumers that
+// inflate it on their own thread: the comparer, the monitors); empty when the body is not one
+// message.
+inline absl::Cord RawMessageOf(std::string_view framed, bool* compressed) {
+  std::string_view message;
+  *compressed = false;
+  if (!Unframe(framed, &message, compressed)) return absl::Cord();
+  return absl::Cord(absl::string_view(message.data(), message.size()));
+}
+
+// A leg's answer for the shadow comparer: the message as the backend sent it.
 inline telemetry::LegAnswer AnswerOf(int arm, int code, double latency_seconds,
                                      std::string_view framed_body) {
   telemetry::LegAnswer answer{arm, code, latency_seconds, absl::Cord(), false};
-  std::string_view message;
-  if (code == kOk && Unframe(framed_body, &message, &answer.compressed)) {
-    answer.response = absl::Cord(absl::string_view(message.data(), message.size()));
-  }
+  if (code == kOk) answer.response = RawMessageOf(framed_body, &answer.compressed);
   return answer;
 }
 
 class LegPayload final : public telemetry::PayloadSource {
  public:
-  LegPayload(const std::string& request_body, const std::string& response_body, size_t max_bytes)
-      : request_(request_body), response_(response_body), max_bytes_(max_bytes) {}
-  absl::Cord Request() const override { return MessageOf(request_, max_bytes_); }
-  absl::Cord Response() const override { return MessageOf(response_, max_bytes_); }
+  LegPayload(const std::string& request_body, const std::string& response_body)
+      : request_(request_body), response_(response_body) {}
+  absl::Cord Request(bool* compressed) const override { return RawMessageOf(request_, compressed); }
+  absl::Cord Response(bool* compressed) const override {
+    return RawMessageOf(response_, compressed);
+  }
 
  private:
   const std::string& request_;
   const std::string& response_;
-  const size_t max_bytes_;
 };
 
 }  // namespace modelgate::h2

@@ -79,8 +79,7 @@ void ShadowLegs::OnLegEnded(UpstreamLeg* leg) {
     sink->Record(shadow->outcome);
     // The shadow's outputs feed the route's drift statistics like any arm's.
     if (leg->code() == kOk && sink->WantsPayload(shadow->outcome, env_->rng())) {
-      sink->OfferPayload(shadow->outcome,
-                         LegPayload(shadow->request->body, leg->body(), env_->message_cap()));
+      sink->OfferPayload(shadow->outcome, LegPayload(shadow->request->body, leg->body()));
     }
   }
   if (shadow->join != nullptr) {

@@ -70,7 +70,7 @@ void UnaryPlan::OnLegEnded(UpstreamLeg* leg) {
     sink->Record(o);
     if (o.code == kOk && ((call_.payload_chosen && leg->id() == 0) ||
                           sink->WantsPayload(o, env_->rng()))) {
-      sink->OfferPayload(o, LegPayload(call_.request->body, leg->body(), env_->message_cap()));
+      sink->OfferPayload(o, LegPayload(call_.request->body, leg->body()));
     }
   }
   if (join_ != nullptr && leg->id() == 0) {

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc_compression.h"
 #include "common/log.h"
 #include "common/stable_hash.h"
 #include "monitor/fingerprint.h"
@@ -189,6 +190,20 @@ int MonitorEngine::RunOnce(absl::Time now) {
 }
 
 void MonitorEngine::Decode(RouteMonitor& monitor, PendingPayload& payload, absl::Time now) {
+  // Compressed messages are inflated here, off the request path, capped.
+  auto inflate = [&](absl::Cord& message, bool compressed) {
+    if (!compressed) return true;
+    absl::StatusOr<std::string> inflated = DecompressGrpcMessage(
+        message, static_cast<size_t>(options_.max_message_bytes));
+    if (!inflated.ok()) return false;
+    message = absl::Cord(*std::move(inflated));
+    return true;
+  };
+  if (!inflate(payload.response, payload.response_compressed) ||
+      (monitor.needs_request() && !inflate(payload.request, payload.request_compressed))) {
+    monitor.CountDecodeError();
+    return;
+  }
   response_.Clear();
   if (!payload::ParseCord(payload.response, &response_).ok()) {
     monitor.CountDecodeError();

@@ -51,6 +51,8 @@ class MonitorEngine {
     // false: no thread; the owner calls RunOnce() (tests drive the engine deterministically).
     bool start_thread = true;
     absl::Duration poll_interval = absl::Milliseconds(10);
+    // A compressed sampled message inflates to at most this (proxy.max_message_bytes).
+    int64_t max_message_bytes = 16 * 1024 * 1024;
   };
 
   // `num_shards`: recording threads (proxy.threads). Starts the monitor thread.

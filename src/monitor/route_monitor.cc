@@ -176,12 +176,17 @@ bool RouteMonitor::needs_request() const {
   return payload_enabled() && !config_.input_tensors.empty();
 }
 
-bool RouteMonitor::TryEnqueuePayload(int arm, absl::Cord request, absl::Cord response) {
+bool RouteMonitor::TryEnqueuePayload(int arm, absl::Cord request, absl::Cord response,
+                                     bool request_compressed, bool response_compressed) {
   if (queue_ == nullptr || arm < 0 || arm >= static_cast<int>(arms_.size())) return false;
   PendingPayload p;
   p.arm = arm;
-  if (needs_request()) p.request = std::move(request);
+  if (needs_request()) {
+    p.request = std::move(request);
+    p.request_compressed = request_compressed;
+  }
   p.response = std::move(response);
+  p.response_compressed = response_compressed;
   return queue_->TryPush(std::move(p));
 }
 
@@ -213,8 +218,13 @@ bool RouteMonitor::WantsPayload(const telemetry::Outcome& o, SplitMix64& rng) {
 void RouteMonitor::OfferPayload(const telemetry::Outcome& o,
                                 const telemetry::PayloadSource& payload) {
   if (!payload_enabled()) return;  // nothing to decode: not a drop
-  absl::Cord request = needs_request() ? payload.Request() : absl::Cord();
-  if (!TryEnqueuePayload(o.arm, std::move(request), payload.Response())) CountDropped();
+  bool request_compressed = false, response_compressed = false;
+  absl::Cord request = needs_request() ? payload.Request(&request_compressed) : absl::Cord();
+  absl::Cord response = payload.Response(&response_compressed);
+  if (!TryEnqueuePayload(o.arm, std::move(request), std::move(response), request_compressed,
+                         response_compressed)) {
+    CountDropped();
+  }
 }
 
 void RouteMonitor::CountDropped() {

@@ -117,6 +117,9 @@ struct PendingPayload {
   int arm = 0;
   absl::Cord request;  // empty unless the route monitors input tensors
   absl::Cord response;
+  // As sent, gzip/deflate-compressed: the monitor thread inflates them (capped).
+  bool request_compressed = false;
+  bool response_compressed = false;
 };
 
 // The data plane writes every leg's outcome to the route's monitor through telemetry's
@@ -161,7 +164,9 @@ class RouteMonitor : public telemetry::OutcomeSink {
   // Queues a payload for the monitor thread (the Cords share their bytes). False when payloads
   // are not monitored or this route's queue (capacity config.queue_size) is full; the caller
   // then counts the drop (CountDropped). Lock-free, never blocks.
-  bool TryEnqueuePayload(int arm, absl::Cord request, absl::Cord response);
+  // `*_compressed`: the message is as sent, gzip/deflate-compressed (inflated when decoded).
+  bool TryEnqueuePayload(int arm, absl::Cord request, absl::Cord response,
+                         bool request_compressed = false, bool response_compressed = false);
 
   // --- monitor thread -----------------------------------------------------------------------
   bool TryDequeuePayload(PendingPayload* out);

@@ -61,7 +61,9 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const config::Co
   std::unique_ptr<ProxyServer> self(new ProxyServer(config, metrics, std::move(hooks)));
   {
     absl::MutexLock apply_lock(&self->apply_mu_);
-    self->SelectAccessLog(config.access_log);
+    if (self->SelectAccessLog(config.access_log)) {
+      MG_LOG(kInfo, "access log: ", config.access_log.path);
+    }
     MutexLock lock(&self->mu_);
     auto snap =
         Snapshot::Build(config, 1, self->pool_, self->shadow_budgets_, *metrics, self->hooks_);
@@ -177,7 +179,7 @@ absl::StatusOr<std::vector<std::string>> ProxyServer::Apply(const config::Config
     if (c.enabled() && !log_opened) {
       access_log_->Reconfigure(c.path, c.max_bytes, c.max_files, c.buffer_entries);
     }
-    if (!log_opened) MG_LOG(kInfo, "access log: ", c.enabled() ? c.path : "off");
+    MG_LOG(kInfo, "access log: ", c.enabled() ? c.path : "off");
   }
   MutexLock lock(&mu_);
   snapshot_ = *snap;
@@ -197,10 +199,7 @@ bool ProxyServer::SelectAccessLog(const config::AccessLogConfig& c) {
     return false;
   }
   const bool open = access_log_ == nullptr;
-  if (open) {
-    access_log_ = hooks_.open_access_log(c);
-    MG_LOG(kInfo, "access log: ", c.path);
-  }
+  if (open) access_log_ = hooks_.open_access_log(c);
   hooks_.access_log = access_log_;
   return open;
 }

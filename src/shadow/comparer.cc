@@ -274,10 +274,10 @@ void Comparer::Compare(telemetry::ShadowSample& sample, absl::Time now) {
     if (!primary_error.empty() || !copy_errors[i].empty()) {
       CountMismatch(*s, "decode_error");
       s->fields->AddUnparsable({!primary_error.empty(), !copy_errors[i].empty()});
-      KeepDiff({now, RequestId(sample), sample.method, s->name, "message", "decode_error", "",
-                absl::StrCat(primary_error.empty() ? "" : "primary response: ", primary_error,
-                             !primary_error.empty() && !copy_errors[i].empty() ? "; " : "",
-                             copy_errors[i].empty() ? "" : "shadow response: ", copy_errors[i])});
+      KeepDiff({now, RequestId(sample), sample.method, s->name, "message", "decode_error",
+                primary_error.empty() ? "" : absl::StrCat("primary response: ", primary_error),
+                copy_errors[i].empty() ? ""
+                                       : absl::StrCat("shadow response: ", copy_errors[i])});
       continue;
     }
     absl::StatusOr<ResponseDiff> diff = DiffInferResponses(primary.response, c.response, settings_);

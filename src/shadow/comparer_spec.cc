@@ -19,7 +19,7 @@ std::string ComparerSpec::Key() const {
                       quoted(ignore_outputs), ";", queue_size, ";", noise_absolute_threshold,
                       ";", noise_relative_threshold, ";", noise_min_samples, ";",
                       max_diff_samples, ";", diff_file.size(), ":", diff_file, ";",
-                      diff_file_max_bytes);
+                      diff_file_max_bytes, ";", max_message_bytes);
 }
 
 }  // namespace modelgate::shadow

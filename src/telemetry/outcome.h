@@ -26,8 +26,10 @@ struct Outcome {
 class PayloadSource {
  public:
   virtual ~PayloadSource() = default;
-  virtual absl::Cord Request() const = 0;
-  virtual absl::Cord Response() const = 0;
+  // The messages as they were sent; *compressed is set when one is gzip/deflate-compressed
+  // (the monitor inflates it on its own thread, never on the request path).
+  virtual absl::Cord Request(bool* compressed) const = 0;
+  virtual absl::Cord Response(bool* compressed) const = 0;
 };
 
 // Thread-safe: every worker records concurrently. Record must be O(1), lock-free or sharded by

@@ -551,8 +551,9 @@ class FuzzOutcomeSink final : public telemetry::OutcomeSink {
     return rng.Below(3) == 0;
   }
   void OfferPayload(const telemetry::Outcome&, const telemetry::PayloadSource& p) override {
-    Touch(p.Request());
-    Touch(p.Response());
+    bool compressed = false;
+    Touch(p.Request(&compressed));
+    Touch(p.Response(&compressed));
   }
 
  private:

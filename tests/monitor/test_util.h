@@ -126,17 +126,27 @@ inline MonitorEngine::Factory ArmsMonitor() {
   };
 }
 
-// What the data plane does with a sampled call's messages: hand them to the route's sink.
-inline void Offer(RouteMonitor& m, int arm, const absl::Cord& request, const absl::Cord& response) {
+// What the data plane does with a sampled call's messages: hand them to the route's sink
+// (`compressed`: both are gzip/deflate-compressed, as sent).
+inline void Offer(RouteMonitor& m, int arm, const absl::Cord& request, const absl::Cord& response,
+                  bool compressed = false) {
   struct Messages : telemetry::PayloadSource {
-    Messages(const absl::Cord& req, const absl::Cord& resp) : req(req), resp(resp) {}
-    absl::Cord Request() const override { return req; }
-    absl::Cord Response() const override { return resp; }
+    Messages(const absl::Cord& req, const absl::Cord& resp, bool compressed)
+        : req(req), resp(resp), compressed(compressed) {}
+    absl::Cord Request(bool* c) const override {
+      *c = compressed;
+      return req;
+    }
+    absl::Cord Response(bool* c) const override {
+      *c = compressed;
+      return resp;
+    }
     absl::Cord req, resp;
+    bool compressed;
   };
   telemetry::Outcome outcome;
   outcome.arm = arm;
-  m.OfferPayload(outcome, Messages(request, response));
+  m.OfferPayload(outcome, Messages(request, response, compressed));
 }
 
 // A response with one FP32 output in typed contents.
