@@ -3,28 +3,15 @@
 // flagged, for the comparer's own thread; a body that is not one message gives nothing.
 #include "h2/leg_payload.h"
 
-#include <zlib.h>
-
 #include <string>
 
 #include "gtest/gtest.h"
+#include "testing/gzip.h"
 
 namespace modelgate::h2 {
 namespace {
 
-std::string Gzip(const std::string& in) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, in.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+using testutil::Compress;
 
 // The 5-byte gRPC prefix (compressed flag, big-endian length) and the bytes.
 std::string Framed(const std::string& message, bool compressed) {
@@ -38,18 +25,18 @@ const std::string kMessage(3000, 'm');
 
 TEST(LegPayload, PlainAndCompressedMessagesComeOutTheSame) {
   EXPECT_EQ(std::string(MessageOf(Framed(kMessage, false), 1 << 20)), kMessage);
-  EXPECT_EQ(std::string(MessageOf(Framed(Gzip(kMessage), true), 1 << 20)), kMessage);
+  EXPECT_EQ(std::string(MessageOf(Framed(Compress(kMessage), true), 1 << 20)), kMessage);
 }
 
 TEST(LegPayload, WhatDoesNotInflateOrFrameGivesNothing) {
   EXPECT_TRUE(MessageOf(Framed("not gzip", true), 1 << 20).empty());
-  EXPECT_TRUE(MessageOf(Framed(Gzip(kMessage), true), 1000).empty());  // over the cap
+  EXPECT_TRUE(MessageOf(Framed(Compress(kMessage), true), 1000).empty());  // over the cap
   EXPECT_TRUE(MessageOf(Framed(kMessage, false).substr(0, 100), 1 << 20).empty());
   EXPECT_TRUE(MessageOf(Framed("a", false) + Framed("b", false), 1 << 20).empty());
 }
 
 TEST(LegPayload, TheComparerGetsCompressedAnswersFlaggedAndFailedOnesEmpty) {
-  const std::string packed = Gzip(kMessage);
+  const std::string packed = Compress(kMessage);
   telemetry::LegAnswer a = AnswerOf(1, kOk, 0.5, Framed(packed, true));
   EXPECT_EQ(a.arm, 1);
   EXPECT_TRUE(a.compressed);

@@ -2,8 +2,6 @@
 // queue (drops when full, decode errors), RouteStats, and the monitor thread's lifecycle.
 #include "monitor/monitor_engine.h"
 
-#include <zlib.h>
-
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -12,12 +10,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/gzip.h"
 #include "monitor/test_util.h"
 #include "prometheus/registry.h"
 
 namespace modelgate::monitor {
 namespace {
 
+using testutil::Compress;
 using testing::Fp32Response;
 using testing::Fp64Request;
 using ::testing::HasSubstr;
@@ -201,20 +201,6 @@ TEST(MonitorEngine, GarbageBytesAreDecodeErrors) {
   EXPECT_EQ((*m)->payload_counts().decoded, 1);
 }
 
-std::string Gzip(const std::string& in) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, in.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
 // Compressed messages (as sent) are inflated on the monitor thread, capped at
 // max_message_bytes: what does not inflate, or inflates past the cap, is a decode error.
 TEST(MonitorEngine, CompressedPayloadsAreInflatedOnTheMonitorThreadCapped) {
@@ -227,10 +213,11 @@ TEST(MonitorEngine, CompressedPayloadsAreInflatedOnTheMonitorThreadCapped) {
   ASSERT_TRUE(m.ok());
   const std::string request = std::string(ToCord(Fp64Request("x", {2.0})));
   const std::string response = std::string(ToCord(Fp32Response("score", {1.0f})));
-  const std::string bomb = Gzip(std::string(1 << 20, '\0'));  // inflates past the cap
-  testing::Offer(**m, 0, RawCord(Gzip(request)), RawCord(Gzip(response)), /*compressed=*/true);
-  testing::Offer(**m, 1, RawCord("not gzip"), RawCord(Gzip(response)), /*compressed=*/true);
-  testing::Offer(**m, 1, RawCord(Gzip(request)), RawCord(bomb), /*compressed=*/true);
+  const std::string bomb = Compress(std::string(1 << 20, '\0'));  // inflates past the cap
+  testing::Offer(**m, 0, RawCord(Compress(request)), RawCord(Compress(response)),
+                 /*compressed=*/true);
+  testing::Offer(**m, 1, RawCord("not gzip"), RawCord(Compress(response)), /*compressed=*/true);
+  testing::Offer(**m, 1, RawCord(Compress(request)), RawCord(bomb), /*compressed=*/true);
   EXPECT_EQ(engine.RunOnce(kStart), 3);
   EXPECT_EQ((*m)->payload_counts().decoded, 1);
   EXPECT_EQ((*m)->payload_counts().decode_errors, 2);

@@ -4,8 +4,6 @@
 // metrics it exports.
 #include "shadow/comparer.h"
 
-#include <zlib.h>
-
 #include <fstream>
 #include <memory>
 #include <string>
@@ -14,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "inference/grpc_predict_v2.pb.h"
 #include "prometheus/text_serializer.h"
+#include "testing/gzip.h"
 #include "testing/temp_dir.h"
 
 namespace modelgate::shadow {
@@ -176,18 +175,7 @@ TEST(Comparer, TensorsWithNoiseCancellation) {
 }
 
 absl::Cord Gzip(const absl::Cord& message) {
-  const std::string in(message);
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, in.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return absl::Cord(out);
+  return absl::Cord(testutil::Compress(std::string(message)));
 }
 
 // A backend may compress its answers (gzip/deflate, when the client accepts it): they are
