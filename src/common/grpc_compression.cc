@@ -65,4 +65,13 @@ absl::StatusOr<std::string> DecompressGrpcMessage(const absl::Cord& data, size_t
   return DecompressGrpcMessage(absl::string_view(flat), max_bytes);
 }
 
+absl::Status InflateIfCompressed(absl::Cord* message, bool* compressed, size_t max_bytes) {
+  if (!*compressed) return absl::OkStatus();
+  absl::StatusOr<std::string> inflated = DecompressGrpcMessage(*message, max_bytes);
+  if (!inflated.ok()) return inflated.status();
+  *message = absl::Cord(*std::move(inflated));
+  *compressed = false;
+  return absl::OkStatus();
+}
+
 }  // namespace modelgate

@@ -21,4 +21,9 @@ namespace modelgate {
 absl::StatusOr<std::string> DecompressGrpcMessage(absl::string_view data, size_t max_bytes);
 absl::StatusOr<std::string> DecompressGrpcMessage(const absl::Cord& data, size_t max_bytes);
 
+// For a message kept as it was sent with its compressed flag (the comparer's and monitors'
+// queues): inflates *message in place and clears *compressed when the flag is set; on error
+// both stay as they were.
+absl::Status InflateIfCompressed(absl::Cord* message, bool* compressed, size_t max_bytes);
+
 }  // namespace modelgate

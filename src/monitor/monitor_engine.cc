@@ -191,16 +191,10 @@ int MonitorEngine::RunOnce(absl::Time now) {
 
 void MonitorEngine::Decode(RouteMonitor& monitor, PendingPayload& payload, absl::Time now) {
   // Compressed messages are inflated here, off the request path, capped.
-  auto inflate = [&](absl::Cord& message, bool compressed) {
-    if (!compressed) return true;
-    absl::StatusOr<std::string> inflated = DecompressGrpcMessage(
-        message, static_cast<size_t>(options_.max_message_bytes));
-    if (!inflated.ok()) return false;
-    message = absl::Cord(*std::move(inflated));
-    return true;
-  };
-  if (!inflate(payload.response, payload.response_compressed) ||
-      (monitor.needs_request() && !inflate(payload.request, payload.request_compressed))) {
+  const size_t cap = static_cast<size_t>(options_.max_message_bytes);
+  if (!InflateIfCompressed(&payload.response, &payload.response_compressed, cap).ok() ||
+      (monitor.needs_request() &&
+       !InflateIfCompressed(&payload.request, &payload.request_compressed, cap).ok())) {
     monitor.CountDecodeError();
     return;
   }

@@ -193,12 +193,10 @@ void Comparer::Compare(telemetry::ShadowSample& sample, absl::Time now) {
   // Compressed answers are compared by what they carry. One that does not inflate keeps its
   // bytes (a bytes comparison still sees them) and is a decode error for a decoding one.
   auto inflate = [&](telemetry::LegAnswer& a) -> std::string {
-    if (!a.compressed || a.code != kOk) return "";
-    auto message = DecompressGrpcMessage(a.response, static_cast<size_t>(spec_.max_message_bytes));
-    if (!message.ok()) return std::string(message.status().message());
-    a.response = absl::Cord(*std::move(message));
-    a.compressed = false;
-    return "";
+    if (a.code != kOk) return "";
+    const absl::Status s = InflateIfCompressed(&a.response, &a.compressed,
+                                               static_cast<size_t>(spec_.max_message_bytes));
+    return s.ok() ? "" : std::string(s.message());
   };
   const std::string primary_error = inflate(sample.primary);
   absl::InlinedVector<std::string, 2> copy_errors;

@@ -69,5 +69,24 @@ TEST(GrpcCompression, ABombStopsAtTheCap) {
   EXPECT_EQ(exact->size(), zeros.size());
 }
 
+TEST(GrpcCompression, InflateIfCompressedActsOnlyOnFlaggedMessagesAndKeepsThemOnError) {
+  const std::string message = Message();
+  absl::Cord plain(message);
+  bool flag = false;
+  EXPECT_TRUE(InflateIfCompressed(&plain, &flag, 10).ok());  // not flagged: left alone
+  EXPECT_EQ(std::string(plain), message);
+  absl::Cord packed(testutil::Compress(message));
+  flag = true;
+  ASSERT_TRUE(InflateIfCompressed(&packed, &flag, 1 << 20).ok());
+  EXPECT_FALSE(flag);
+  EXPECT_EQ(std::string(packed), message);
+  absl::Cord junk("junk");
+  flag = true;
+  EXPECT_EQ(InflateIfCompressed(&junk, &flag, 1 << 20).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(flag);
+  EXPECT_EQ(std::string(junk), "junk");
+}
+
 }  // namespace
 }  // namespace modelgate
